@@ -1,0 +1,1 @@
+"""Machine-independent Numba primitives (fixed point, RNG streams, ...)."""

@@ -1,0 +1,100 @@
+"""Projection storing its connections as flat arrays, built by vectorised connectors.
+
+What ``get`` returns is what the machine holds (the toolchain quantises weights and rounds
+delays), as on the real system.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyNN import common, errors
+from pyNN.space import Space
+from pyNN.standardmodels import StandardSynapseType
+
+from neuroemu.pynn.connectors import evaluate_for_connections, generate_pairs
+
+
+class Projection(common.Projection):
+    """PyNN Projection; the machine package sets ``_simulator``."""
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector,
+                 synapse_type=None, source=None, receptor_type=None, space=Space(),
+                 label=None):
+        super().__init__(presynaptic_population, postsynaptic_population, connector,
+                         synapse_type, source, receptor_type, space, label)
+        toolchain = self._simulator.state.toolchain
+        toolchain.check_projection(self)
+        pre, post, columns = generate_pairs(connector, self)
+        self._pre_idx = pre
+        self._post_idx = post
+        params = connector._parameters_from_synapse_type(self)
+        values = {}
+        for name, value in params.items():
+            if name in columns:
+                values[name] = np.asarray(columns[name], dtype=float)
+            else:
+                values[name] = evaluate_for_connections(value, self, pre, post)
+        if "delay" in values:
+            values["delay"] = np.where(np.isnan(values["delay"]),
+                                       self._simulator.state.min_delay, values["delay"])
+        if connector.safe:
+            self._check(values)
+        self._values = values
+        self._simulator.state.register_projection(self)
+
+    def _check(self, values: dict) -> None:
+        syn = self.synapse_type
+        for name, check in getattr(syn, "parameter_checks", {}).items():
+            native = syn.translations[name]["translated_name"] \
+                if isinstance(syn, StandardSynapseType) else name
+            if native in values and values[native].size:
+                check(values[native], self)
+
+    def __len__(self) -> int:
+        return int(self._pre_idx.size)
+
+    def _machine_values(self, name: str) -> np.ndarray:
+        if name == "presynaptic_index":
+            return self._pre_idx.astype(float)
+        if name == "postsynaptic_index":
+            return self._post_idx.astype(float)
+        if name not in self._values:
+            raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
+                                                   list(self._values))
+        return self._simulator.state.toolchain.connection_values(self, name)
+
+    def _get_attributes_as_list(self, names):
+        columns = [self._machine_values(n) for n in names]
+        return [tuple(row) for row in zip(*columns)] if columns else []
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        out = []
+        flat = self._pre_idx * self.post.size + self._post_idx
+        for name in names:
+            vals = self._machine_values(name)
+            arr = np.full(self.pre.size * self.post.size, np.nan)
+            if multiple_synapses == "last":
+                arr[flat] = vals
+            elif multiple_synapses == "first":
+                arr[flat[::-1]] = vals[::-1]
+            else:
+                ufunc = {"sum": np.add, "min": np.fmin, "max": np.fmax}[multiple_synapses]
+                init = {"sum": 0.0, "min": np.inf, "max": -np.inf}[multiple_synapses]
+                acc = np.full(arr.size, init)
+                ufunc.at(acc, flat, vals)
+                present = np.zeros(arr.size, dtype=bool)
+                present[flat] = True
+                arr[present] = acc[present]
+            out.append(arr.reshape(self.pre.size, self.post.size))
+        return out
+
+    def _set_attributes(self, parameter_space):
+        self._simulator.state.toolchain.connections_changed(self)
+        parameter_space = self._handle_distance_expressions(parameter_space)
+        for name, value in parameter_space.items():
+            if name not in self._values:
+                raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
+                                                       list(self._values))
+            new = evaluate_for_connections(value, self, self._pre_idx, self._post_idx)
+            self._values[name] = new
+        self._check(self._values)

@@ -1,0 +1,142 @@
+"""``pyNN.neuroemu_spinnaker``: PyNN 0.13 on an emulated SpiNNaker (sPyNNaker 7.4.1 rules).
+
+Scripts written for ``pyNN.spiNNaker`` run after changing only the import; the sPyNNaker
+extensions (``set_number_of_neurons_per_core``, ``additional_parameters``, ...) are accepted.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from pyNN import common
+from pyNN import errors, random, space  # noqa: F401
+from pyNN.connectors import *  # noqa: F401,F403
+from pyNN.network import Network  # noqa: F401
+from pyNN.random import NumpyRNG, RandomDistribution  # noqa: F401
+from pyNN.recording import *  # noqa: F401,F403
+from pyNN.space import Space  # noqa: F401
+
+from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
+from neuroemu.pynn import populations as _pops
+from neuroemu.pynn import projections as _projs
+from neuroemu.pynn import recording as _rec
+from neuroemu.pynn.control import build_end, build_setup
+from neuroemu.spinnaker import simulator
+from neuroemu.spinnaker.cells import (  # noqa: F401
+    MACHINE,
+    UNSUPPORTED_CELLS,
+    IF_cond_exp,
+    IF_curr_exp,
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+    StaticSynapse,
+)
+
+globals().update(UNSUPPORTED_CELLS)
+
+
+class Recorder(_rec.Recorder):
+    _simulator = simulator
+
+
+class Assembly(_pops.Assembly):
+    _simulator = simulator
+
+
+class PopulationView(_pops.PopulationView):
+    _simulator = simulator
+    _assembly_class = Assembly
+
+
+class Population(_pops.Population):
+    __doc__ = _pops.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+    _view_class = PopulationView
+
+    def set_max_atoms_per_core(self, n) -> None:
+        """sPyNNaker extension: atoms of this population per core."""
+        simulator.state.toolchain.network_changed("core size change", self.label)
+        self.additional_parameters["neurons_per_core"] = int(n)
+
+
+class Projection(_projs.Projection):
+    __doc__ = _projs.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = StaticSynapse
+
+
+def _configure(state, max_delay=None, constants="7.4.1", **extra):
+    if max_delay is not None:
+        warnings.warn("setup(max_delay=...) is ignored on SpiNNaker: the maximum delay "
+                      "follows from the ring buffer and delay extensions", NeuroemuWarning,
+                      stacklevel=3)
+    state.max_delay = float("inf")
+    state.toolchain.configure(constants=constants)
+    unknown = set(extra) - {"n_boards_required", "n_chips_required", "database_socket_addresses",
+                            "time_scale_factor", "min_delay", "graph_label",
+                            "n_synapse_cores", "rank", "num_processes"}
+    if unknown:
+        raise TypeError(f"setup() got unknown keyword(s) {sorted(unknown)} for {MACHINE}")
+
+
+setup = build_setup(simulator, _configure, default_timestep=1.0)
+end = build_end(simulator)
+run, run_until = common.build_run(simulator)
+run_for = run
+reset = common.build_reset(simulator)
+initialize = common.initialize
+get_current_time, get_time_step, get_min_delay, _get_max_delay, num_processes, rank = \
+    common.build_state_queries(simulator)
+
+
+def get_max_delay():
+    """As sPyNNaker: the maximum delay depends on the mapping, so it is not a constant."""
+    raise UnsupportedFeatureError("get_max_delay()", MACHINE,
+                                  "the limit depends on neurons per core (spec §3.2)")
+
+
+def set_number_of_neurons_per_core(neuron_type, max_permitted) -> None:
+    """sPyNNaker extension: cap the atoms per core of every population of ``neuron_type``."""
+    if isinstance(neuron_type, str) or not isinstance(neuron_type, type):
+        raise TypeError("set_number_of_neurons_per_core expects a cell type class, e.g. "
+                        f"sim.IF_curr_exp, not {neuron_type!r}")
+    if max_permitted is not None:
+        if isinstance(max_permitted, tuple):
+            from math import prod
+            max_permitted = prod(max_permitted)
+        if int(max_permitted) < 1:
+            raise ValueError(f"max_permitted={max_permitted}: must be >= 1")
+    simulator.state.toolchain.neurons_per_core[neuron_type] = max_permitted
+    simulator.state.toolchain.network_changed("core size change", neuron_type.__name__)
+
+
+def set_allow_delay_extensions(neuron_type, allow: bool) -> None:
+    """sPyNNaker extension: forbid delay-extension cores for sources of ``neuron_type``."""
+    simulator.state.toolchain.allow_delay_extensions[neuron_type] = bool(allow)
+
+
+def set_number_of_synapse_cores(neuron_type, n) -> None:
+    """sPyNNaker extension; split synapse cores change timing only, not results here."""
+    if n is not None and int(n) < 0:
+        raise ValueError(f"number of synapse cores must be >= 0, got {n}")
+
+
+create = common.build_create(Population)
+connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)  # noqa: F405
+record = common.build_record(simulator)
+
+
+def record_v(source, filename):
+    return record(["v"], source, filename)
+
+
+def record_gsyn(source, filename):
+    return record(["gsyn_exc", "gsyn_inh"], source, filename)
+
+
+def list_standard_models():
+    """The standard cell types this machine supports."""
+    return [c.__name__ for c in (IF_curr_exp, IF_cond_exp, SpikeSourceArray,
+                                 SpikeSourcePoisson)]

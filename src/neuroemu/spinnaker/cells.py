@@ -1,0 +1,74 @@
+"""Cell and synapse types offered by the SpiNNaker backend (sPyNNaker 7.4.1 subset).
+
+Parameters keep PyNN's names and units (identity translation); the toolchain converts them
+to the chip's s16.15 encoding. As in sPyNNaker, current-based cells can also record
+``gsyn_exc``/``gsyn_inh`` (the synaptic current, in nA). Every other PyNN standard type
+raises ``NotImplementedError`` naming the model and the machine.
+"""
+
+from __future__ import annotations
+
+from pyNN.standardmodels import build_translations
+from pyNN.standardmodels import cells as std
+from pyNN.standardmodels import synapses as std_syn
+
+from neuroemu.errors import UnsupportedFeatureError
+
+MACHINE = "SpiNNaker (sPyNNaker 7.4.1)"
+
+
+def _identity(cls):
+    return build_translations(*[(name, name) for name in cls.default_parameters])
+
+
+class IF_curr_exp(std.IF_curr_exp):
+    __doc__ = std.IF_curr_exp.__doc__
+    translations = _identity(std.IF_curr_exp)
+    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]
+    units = dict(std.IF_curr_exp.units, gsyn_exc="nA", gsyn_inh="nA")
+
+
+class IF_cond_exp(std.IF_cond_exp):
+    __doc__ = std.IF_cond_exp.__doc__
+    translations = _identity(std.IF_cond_exp)
+
+
+class SpikeSourceArray(std.SpikeSourceArray):
+    __doc__ = std.SpikeSourceArray.__doc__
+    translations = _identity(std.SpikeSourceArray)
+
+
+class SpikeSourcePoisson(std.SpikeSourcePoisson):
+    __doc__ = std.SpikeSourcePoisson.__doc__
+    translations = _identity(std.SpikeSourcePoisson)
+
+
+class StaticSynapse(std_syn.StaticSynapse):
+    __doc__ = std_syn.StaticSynapse.__doc__
+    translations = build_translations(("weight", "weight"), ("delay", "delay"))
+
+    def _get_minimum_delay(self):
+        from neuroemu.spinnaker import simulator
+        return simulator.state.min_delay
+
+
+SUPPORTED_CELLS = (IF_curr_exp, IF_cond_exp, SpikeSourceArray, SpikeSourcePoisson)
+
+
+def _unsupported(name: str, base):
+    def __init__(self, *args, **kwargs):
+        raise UnsupportedFeatureError(f"cell type {name}", MACHINE,
+                                      "supported: " + ", ".join(c.__name__
+                                                                for c in SUPPORTED_CELLS))
+    return type(name, (base,), {"__init__": __init__, "__doc__": f"Not on {MACHINE}."})
+
+
+_SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS}
+UNSUPPORTED_CELLS = {
+    name: _unsupported(name, getattr(std, name))
+    for name in dir(std)
+    if isinstance(getattr(std, name), type)
+    and issubclass(getattr(std, name), std.StandardCellType)
+    and getattr(std, name) is not std.StandardCellType
+    and name not in _SUPPORTED_NAMES
+}

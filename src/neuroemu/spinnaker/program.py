@@ -1,0 +1,579 @@
+"""Network description -> SpiNNaker machine program (flat numpy arrays for the kernel).
+
+Stages (DESIGN.md): partition populations into cores, derive each post-population's
+ring-buffer shifts and weight scales, decide delay slots and delay-extension cores, encode
+synaptic rows as 32-bit words, build the routing table (key -> core, row), translate neuron
+parameters to s16.15 and seed the Poisson cores.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from pyNN import connectors as pc
+
+from neuroemu.engine.fixedpoint import encode_s1615
+from neuroemu.errors import DelayExtensionException
+from neuroemu.pynn.cells import resolve
+from neuroemu.spinnaker import cells, kernel, mapping
+from neuroemu.spinnaker.neuron_constants import membrane_constants, synapse_constants
+from neuroemu.spinnaker.poisson import build_poisson_program
+
+GLOBAL_WEIGHT_SCALE = {kernel.CURR_EXP: 1.0, kernel.COND_EXP: 1024.0}
+
+
+@dataclass
+class PopulationLayout:
+    """Where a population lives: its atoms, cores and (for neurons) synaptic encoding."""
+
+    population: object
+    kind: int
+    offset: int
+    bounds: np.ndarray
+    first_core: int
+    atom_bits: int = 0
+    model: int = kernel.CURR_EXP
+    shifts: list = field(default_factory=lambda: [0, 0])
+    scales: list = field(default_factory=lambda: [1.0, 1.0])
+    slots: int = 1
+    max_delay: int = 1
+    needs_extension: bool = False
+
+    @property
+    def n_cores(self) -> int:
+        return len(self.bounds) - 1
+
+
+@dataclass
+class ProjectionLayout:
+    """A projection's connections resolved to global atoms, ticks and machine weights."""
+
+    pre_atom: np.ndarray
+    post_atom: np.ndarray
+    synapse_type: np.ndarray
+    delay: np.ndarray
+    weight_int: np.ndarray
+    scale: np.ndarray
+    sign: np.ndarray
+
+
+def _kind_of(celltype) -> int:
+    if isinstance(celltype, cells.SpikeSourcePoisson):
+        return kernel.POISSON_CORE
+    if isinstance(celltype, cells.SpikeSourceArray):
+        return kernel.ARRAY_CORE
+    return kernel.NEURON_CORE
+
+
+def max_atoms_per_core(population, per_class: dict) -> int:
+    """sPyNNaker's precedence: ``neurons_per_core`` parameter, then the class setting."""
+    extra = population.additional_parameters.get("neurons_per_core")
+    if extra is not None:
+        return int(extra)
+    for cls, n in per_class.items():
+        if isinstance(population.celltype, cls) and n is not None:
+            return int(n)
+    kind = _kind_of(population.celltype)
+    return {kernel.NEURON_CORE: mapping.DEFAULT_NEURONS_PER_CORE,
+            kernel.POISSON_CORE: mapping.DEFAULT_POISSON_PER_CORE}.get(
+                kind, mapping.DEFAULT_ARRAY_PER_CORE)
+
+
+def _spike_times(population) -> list:
+    return [np.asarray(s.value if hasattr(s, "value") else s, dtype=float)
+            for s in population._parameters["spike_times"]]
+
+
+class Mapping:
+    """The placed, routed, encoded network; built once per network change."""
+
+    def __init__(self, populations, projections, dt: float, per_class: dict,
+                 allow_extensions: dict):
+        self.dt = dt
+        self.layouts: dict[int, PopulationLayout] = {}
+        self.projections: dict[int, ProjectionLayout] = {}
+        offset = 0
+        first_core = 0
+        for pop in populations:
+            per_core = max_atoms_per_core(pop, per_class)
+            bounds = mapping.slice_bounds(pop.size, per_core)
+            layout = PopulationLayout(pop, _kind_of(pop.celltype), offset, bounds, first_core,
+                                      atom_bits=mapping.atom_bits(pop.size, per_core))
+            if isinstance(pop.celltype, cells.IF_cond_exp):
+                layout.model = kernel.COND_EXP
+            self.layouts[id(pop)] = layout
+            offset += pop.size
+            first_core += layout.n_cores
+        self.n_atoms = offset
+        self.n_population_cores = first_core
+        for proj in projections:
+            self.projections[id(proj)] = self._resolve(proj)
+        self._weight_scaling(projections)
+        self._delays(projections, allow_extensions)
+
+    # -- connections ------------------------------------------------------------------
+    def layout(self, population) -> PopulationLayout:
+        return self.layouts[id(population)]
+
+    def _global(self, cells_obj, idx: np.ndarray) -> np.ndarray:
+        out = np.empty(idx.size, dtype=np.int64)
+        parts = resolve(cells_obj)
+        position_to_atom = np.empty(cells_obj.size, dtype=np.int64)
+        for pop, pop_idx, pos in parts:
+            position_to_atom[pos] = self.layout(pop).offset + pop_idx
+        out[:] = position_to_atom[idx]
+        return out
+
+    def _resolve(self, proj) -> ProjectionLayout:
+        pre = self._global(proj.pre, proj._pre_idx)
+        post = self._global(proj.post, proj._post_idx)
+        syn_type = np.full(pre.size, 0 if proj.receptor_type == "excitatory" else 1, np.int8)
+        weights = np.asarray(proj._values["weight"], dtype=float)
+        return ProjectionLayout(pre, post, syn_type,
+                                mapping.delay_ticks(proj._values["delay"], self.dt),
+                                np.zeros(pre.size, np.uint16), np.ones(pre.size),
+                                np.where(weights < 0, -1.0, 1.0))
+
+    def _source_layout(self, atom: int) -> PopulationLayout:
+        for layout in self.layouts.values():
+            if layout.offset <= atom < layout.offset + layout.population.size:
+                return layout
+        raise KeyError(atom)
+
+    def _spikes_per_tick(self, proj) -> tuple[float, float]:
+        """(worst-case spikes per tick, mean rate in Hz) of the projection's sources."""
+        celltype = proj.pre.celltype
+        if isinstance(celltype, cells.SpikeSourcePoisson):
+            rate = float(np.max(proj.pre.get("rate", simplify=False)))
+            return float(mapping.poisson_max_spikes_per_tick(rate, self.dt)), rate
+        if isinstance(celltype, cells.SpikeSourceArray):
+            worst, total, duration = 1, 0, 0.0
+            for part, idx, _ in resolve(proj.pre):
+                for times in [_spike_times(part)[i] for i in idx]:
+                    if times.size:
+                        ticks = np.ceil(np.round(times / self.dt, 6)).astype(np.int64)
+                        worst = max(worst, int(np.bincount(ticks - ticks.min()).max()))
+                        total += times.size
+                        duration = max(duration, float(times.max()))
+            rate = total / max(1, proj.pre.size) / max(duration, 1000.0) * 1000.0
+            return float(worst), rate
+        steps_per_second = 1000.0 / self.dt
+        return max(1.0, mapping.SPIKES_PER_SECOND / steps_per_second), mapping.SPIKES_PER_SECOND
+
+    def _max_in_degree(self, proj, pl: ProjectionLayout) -> int:
+        """``get_n_connections_to_post_vertex_maximum`` of the connector."""
+        conn = proj._connector
+        if isinstance(conn, pc.OneToOneConnector):
+            return 1
+        if isinstance(conn, pc.AllToAllConnector):
+            return proj.pre.size
+        if isinstance(conn, pc.FixedProbabilityConnector) and 0 < conn.p_connect < 1:
+            return int(mapping.probable_maximum_selected(proj.pre.size * proj.post.size,
+                                                         proj.pre.size, conn.p_connect))
+        if pl.post_atom.size == 0:
+            return 0
+        return int(np.bincount(pl.post_atom - pl.post_atom.min()).max())
+
+    def post_parts(self, pl: ProjectionLayout):
+        """[(post layout, boolean mask of the connections into it)] of a projection."""
+        parts = []
+        for layout in self.layouts.values():
+            lo = layout.offset
+            mask = (pl.post_atom >= lo) & (pl.post_atom < lo + layout.population.size)
+            if mask.any():
+                parts.append((layout, mask))
+        return parts
+
+    def _weight_scaling(self, projections) -> None:
+        steps_per_second = 1000.0 / self.dt
+        incoming: dict[int, list] = {}
+        for proj in projections:
+            pl = self.projections[id(proj)]
+            for layout, mask in self.post_parts(pl):
+                incoming.setdefault(id(layout.population), []).append((proj, pl, mask))
+        for layout in self.layouts.values():
+            if layout.kind != kernel.NEURON_CORE:
+                continue
+            gws = GLOBAL_WEIGHT_SCALE[layout.model]
+            total = [0.0, 0.0]
+            biggest = [0.0, 0.0]
+            delays = [[], []]
+            stats = [[], []]
+            for proj, pl, mask in incoming.get(id(layout.population), []):
+                s = 0 if proj.receptor_type == "excitatory" else 1
+                w = np.abs(np.asarray(proj._values["weight"], dtype=float)[mask]) * gws
+                spikes, rate = self._spikes_per_tick(proj)
+                n_conns = self._max_in_degree(proj, pl)
+                total[s] += spikes * float(w.max()) * n_conns
+                biggest[s] = max(biggest[s], float(w.max()))
+                delays[s].append(pl.delay[mask])
+                stats[s].append((w, rate, n_conns))
+            override = layout.population.additional_parameters.get("max_expected_summed_weight")
+            for s in range(2):
+                if override is not None:
+                    max_w = float(override[s]) * gws
+                elif not delays[s] or np.var(np.concatenate(delays[s])) == 0.0:
+                    max_w = max(total[s], biggest[s])
+                else:
+                    all_w = np.concatenate([w for w, _, _ in stats[s]])
+                    n_in = sum(n for _, _, n in stats[s])
+                    mean_rate = sum(r * n for _, r, n in stats[s]) / max(1, n_in)
+                    bound = mapping.expected_upper_bound(float(all_w.mean()), float(all_w.std()),
+                                                         mean_rate, n_in, steps_per_second)
+                    max_w = max(min(bound, total[s]), biggest[s])
+                layout.shifts[s] = mapping.ring_buffer_shift(max_w)
+                layout.scales[s] = mapping.weight_scale(layout.shifts[s], gws)
+        for proj in projections:
+            pl = self.projections[id(proj)]
+            s = 0 if proj.receptor_type == "excitatory" else 1
+            weights = np.asarray(proj._values["weight"], dtype=float)
+            for layout, mask in self.post_parts(pl):
+                pl.scale[mask] = layout.scales[s]
+                pl.weight_int[mask] = mapping.quantise_weights(weights[mask], layout.scales[s])
+
+    def _delays(self, projections, allow_extensions: dict) -> None:
+        for proj in projections:
+            pl = self.projections[id(proj)]
+            for layout, mask in self.post_parts(pl):
+                layout.max_delay = max(layout.max_delay, int(pl.delay[mask].max()))
+        for layout in self.layouts.values():
+            if layout.kind != kernel.NEURON_CORE:
+                continue
+            used, available = mapping.delay_slots(layout.atom_bits, layout.max_delay)
+            layout.slots = used
+            layout.needs_extension = layout.max_delay > available
+            limit = mapping.max_supported_delay(used)
+            if layout.max_delay > limit:
+                raise DelayExtensionException(
+                    f"Population '{layout.population.label}': synaptic delay",
+                    f"{layout.max_delay * self.dt} ms", f"{limit * self.dt} ms",
+                    "the ring buffer plus delay extension",
+                    f"max delay supported is {limit * self.dt} ms: {used} ring-buffer slots x "
+                    f"(1 + {mapping.MAX_DELAY_STAGES} stages) at dt = {self.dt} ms")
+        for proj in projections:
+            pl = self.projections[id(proj)]
+            for layout, mask in self.post_parts(pl):
+                if int(pl.delay[mask].max()) > layout.slots:
+                    pre_cls = type(proj.pre.celltype)
+                    if allow_extensions.get(pre_cls, True) is False:
+                        raise DelayExtensionException(
+                            f"Projection '{proj.label}': synaptic delay",
+                            f"{int(pl.delay[mask].max()) * self.dt} ms",
+                            f"{layout.slots * self.dt} ms", "a core without delay extensions",
+                            f"set_allow_delay_extensions({pre_cls.__name__}, False)")
+
+
+def _rec_layout(mapping_, populations, variable: str):
+    cols = np.full(mapping_.n_atoms, -1, dtype=np.int64)
+    n = 0
+    for pop in populations:
+        idx = pop.recorder.recorded_indices(variable)
+        if idx.size:
+            atoms = mapping_.layout(pop).offset + idx
+            cols[atoms] = np.arange(n, n + idx.size)
+            n += idx.size
+    return cols, n
+
+
+class MachineProgram:
+    """Flat arrays the kernel runs on, plus the machine state they carry between runs."""
+
+    def __init__(self, m: Mapping, projections, constants: str, t_now: int):
+        self.mapping = m
+        self.constants = constants
+        core_rows = []
+        for layout in m.layouts.values():
+            for k in range(layout.n_cores):
+                core_rows.append((layout, k))
+        self._build_delay_cores(projections)
+        n_cores = len(core_rows) + len(self.delay_cores)
+        cores = np.zeros((n_cores, kernel.N_CORE_COLS), dtype=np.int64)
+        ring_size = 0
+        out_off = 0
+        for c, (layout, k) in enumerate(core_rows):
+            lo = layout.offset + int(layout.bounds[k])
+            hi = layout.offset + int(layout.bounds[k + 1])
+            cores[c, kernel.C_KIND] = layout.kind
+            cores[c, kernel.C_LO], cores[c, kernel.C_HI] = lo, hi
+            cores[c, kernel.C_OUT_OFF] = out_off
+            out_off += hi - lo
+            if layout.kind == kernel.NEURON_CORE:
+                cores[c, kernel.C_MODEL] = layout.model
+                cores[c, kernel.C_IDX_BITS] = layout.atom_bits
+                cores[c, kernel.C_DELAY_MASK] = layout.slots - 1
+                cores[c, kernel.C_SHIFT_E], cores[c, kernel.C_SHIFT_I] = layout.shifts
+                cores[c, kernel.C_RING_OFF] = ring_size
+                ring_size += layout.slots << (layout.atom_bits + 1)
+        hist_size = 0
+        self.n_keys = m.n_atoms
+        for j, dc in enumerate(self.delay_cores):
+            c = len(core_rows) + j
+            n_here = dc["hi"] - dc["lo"]
+            cores[c, kernel.C_KIND] = kernel.DELAY_CORE
+            cores[c, kernel.C_LO], cores[c, kernel.C_HI] = dc["lo"], dc["hi"]
+            cores[c, kernel.C_SLOTS] = dc["slots"]
+            cores[c, kernel.C_STAGES] = dc["stages"]
+            cores[c, kernel.C_SUB] = self.n_keys
+            dc["key0"] = self.n_keys
+            dc["core"] = c
+            self.n_keys += dc["stages"] * n_here
+            h_len = dc["stages"] * dc["slots"] + 1
+            cores[c, kernel.C_AUX_OFF], cores[c, kernel.C_AUX_LEN] = hist_size, h_len
+            hist_size += h_len * n_here
+            cores[c, kernel.C_OUT_OFF] = out_off
+            out_off += dc["stages"] * n_here
+        self.cores = cores
+        self.core_of_atom = np.empty(m.n_atoms, dtype=np.int64)
+        for c, (layout, k) in enumerate(core_rows):
+            self.core_of_atom[cores[c, kernel.C_LO]:cores[c, kernel.C_HI]] = c
+        self._build_rows(projections)
+        inbox = np.bincount(self.route_core, minlength=n_cores).astype(np.int64)
+        cores[:, kernel.C_INBOX_OFF] = np.concatenate(([0], np.cumsum(inbox)[:-1]))
+        n_inbox = int(inbox.sum())
+        self.ring = np.zeros(max(1, ring_size), dtype=np.uint16)
+        self.hist = np.zeros(max(1, hist_size), dtype=np.int32)
+        self.inbox_row = np.zeros(max(1, n_inbox), dtype=np.int64)
+        self.inbox_len = np.zeros(max(1, n_inbox), dtype=np.int64)
+        self.inbox_cnt = np.zeros(max(1, n_inbox), dtype=np.int32)
+        self.inbox_time = np.zeros(max(1, n_inbox), dtype=np.int64)
+        self.inbox_n = np.zeros(n_cores, dtype=np.int64)
+        self.pend_key = np.zeros(max(1, out_off), dtype=np.int64)
+        self.pend_cnt = np.zeros(max(1, out_off), dtype=np.int32)
+        self.pend_time = np.zeros(max(1, out_off), dtype=np.int64)
+        self.pend_n = np.zeros(1, dtype=np.int64)
+        self.out_key = np.zeros(max(1, out_off), dtype=np.int64)
+        self.out_cnt = np.zeros(max(1, out_off), dtype=np.int32)
+        self.out_n = np.zeros(n_cores, dtype=np.int64)
+        self.prov = np.zeros((n_cores, kernel.N_PROV), dtype=np.int64)
+        self.state = np.zeros((m.n_atoms, 4), dtype=np.int32)
+        self.params = np.zeros((m.n_atoms, kernel.N_PARAMS), dtype=np.int64)
+        self.update_neuron_parameters()
+        self.initialise_state()
+        self._build_sources(core_rows, t_now)
+
+    # -- delay extensions and synaptic rows ---------------------------------------------
+    def _build_delay_cores(self, projections) -> None:
+        """One delay-extension vertex per (source population, slots), sliced like it."""
+        m = self.mapping
+        need: dict[tuple, int] = {}
+        for proj in projections:
+            pl = m.projections[id(proj)]
+            for layout, mask in m.post_parts(pl):
+                d = pl.delay[mask]
+                if d.max() <= layout.slots:
+                    continue
+                stages = (d - 1) // layout.slots
+                for src_layout in {id(m._source_layout(int(a))): m._source_layout(int(a))
+                                   for a in np.unique(pl.pre_atom[mask][stages > 0])}.values():
+                    key = (id(src_layout.population), layout.slots)
+                    need[key] = max(need.get(key, 0), int(stages.max()))
+        self.delay_cores = []
+        self.delay_vertex = {}
+        for layout in m.layouts.values():
+            for (pop_id, slots), stages in need.items():
+                if pop_id != id(layout.population):
+                    continue
+                self.delay_vertex[(pop_id, slots)] = len(self.delay_cores)
+                for k in range(layout.n_cores):
+                    self.delay_cores.append({
+                        "lo": layout.offset + int(layout.bounds[k]),
+                        "hi": layout.offset + int(layout.bounds[k + 1]),
+                        "slots": slots, "stages": stages, "population": layout.population})
+
+    def _delay_core_for(self, pop_id: int, slots: int, atom: np.ndarray):
+        first = self.delay_vertex[(pop_id, slots)]
+        idx = np.full(atom.size, -1, dtype=np.int64)
+        j = first
+        while j < len(self.delay_cores) and self.delay_cores[j]["slots"] == slots and \
+                id(self.delay_cores[j]["population"]) == pop_id:
+            dc = self.delay_cores[j]
+            idx[(atom >= dc["lo"]) & (atom < dc["hi"])] = j
+            j += 1
+        return idx
+
+    def _build_rows(self, projections) -> None:
+        m = self.mapping
+        keys, cores, words = [], [], []
+        for proj in projections:
+            pl = m.projections[id(proj)]
+            s = 0 if proj.receptor_type == "excitatory" else 1
+            for layout, mask in m.post_parts(pl):
+                pre = pl.pre_atom[mask]
+                post = pl.post_atom[mask]
+                d = pl.delay[mask]
+                core = self.core_of_atom[post]
+                local = post - self.cores[core, kernel.C_LO]
+                stage = (d - 1) // layout.slots
+                remaining = d - stage * layout.slots
+                key = pre.copy()
+                delayed = stage > 0
+                if delayed.any():
+                    for src in {id(m._source_layout(int(a))): m._source_layout(int(a))
+                                for a in np.unique(pre[delayed])}.values():
+                        sel = delayed & (pre >= src.offset) & \
+                            (pre < src.offset + src.population.size)
+                        dci = self._delay_core_for(id(src.population), layout.slots, pre[sel])
+                        key0 = np.array([self.delay_cores[j]["key0"] for j in dci])
+                        lo = np.array([self.delay_cores[j]["lo"] for j in dci])
+                        hi = np.array([self.delay_cores[j]["hi"] for j in dci])
+                        key[sel] = key0 + (stage[sel] - 1) * (hi - lo) + (pre[sel] - lo)
+                ctrl = ((remaining & (layout.slots - 1)) << (layout.atom_bits + 1)) | \
+                    (s << layout.atom_bits) | local
+                keys.append(key)
+                cores.append(core)
+                words.append((pl.weight_int[mask].astype(np.int64) << 16) | ctrl)
+        # spikes of sources with delayed connections also go to their delay-extension cores
+        for j, dc in enumerate(self.delay_cores):
+            atoms = np.arange(dc["lo"], dc["hi"], dtype=np.int64)
+            keys.append(atoms)
+            cores.append(np.full(atoms.size, dc["core"], dtype=np.int64))
+            words.append(np.full(atoms.size, -1, dtype=np.int64))
+        if keys:
+            key = np.concatenate(keys)
+            core = np.concatenate(cores)
+            word = np.concatenate(words)
+        else:
+            key = core = word = np.zeros(0, dtype=np.int64)
+        order = np.lexsort((core, key))
+        key, core, word = key[order], core[order], word[order]
+        is_delay_entry = word < 0
+        self.words = np.where(is_delay_entry, 0, word).astype(np.uint32)
+        boundary = np.ones(key.size, dtype=bool)
+        boundary[1:] = (key[1:] != key[:-1]) | (core[1:] != core[:-1])
+        starts = np.flatnonzero(boundary)
+        lengths = np.diff(np.append(starts, key.size))
+        self.route_core = core[starts].astype(np.int64)
+        self.route_row = starts.astype(np.int64)
+        self.route_len = lengths.astype(np.int64)
+        delay_route = is_delay_entry[starts]
+        # a delay-extension entry's "row" is the source's index within the delay core
+        self.route_row[delay_route] = key[starts][delay_route] - \
+            self.cores[core[starts][delay_route], kernel.C_LO]
+        self.route_len[delay_route] = 0
+        self.route_ptr = np.zeros(self.n_keys + 1, dtype=np.int64)
+        np.add.at(self.route_ptr, key[starts] + 1, 1)
+        self.route_ptr = np.cumsum(self.route_ptr)
+        self.n_synapses = int((~is_delay_entry).sum())
+
+    # -- neurons --------------------------------------------------------------------------
+    def update_neuron_parameters(self) -> None:
+        """(Re)translate neuron parameters into the per-neuron constant table."""
+        m = self.mapping
+        for layout in m.layouts.values():
+            if layout.kind != kernel.NEURON_CORE:
+                continue
+            p = layout.population._parameters
+            sl = slice(layout.offset, layout.offset + layout.population.size)
+            exp_tc, r_mem, t_ref = membrane_constants(self.constants, m.dt, p["tau_m"], p["cm"],
+                                                      p["tau_refrac"])
+            dec_e, init_e = synapse_constants(self.constants, m.dt, p["tau_syn_E"])
+            dec_i, init_i = synapse_constants(self.constants, m.dt, p["tau_syn_I"])
+            table = self.params[sl]
+            table[:, kernel.P_V_REST] = encode_s1615(p["v_rest"])
+            table[:, kernel.P_V_RESET] = encode_s1615(p["v_reset"])
+            table[:, kernel.P_V_THRESH] = encode_s1615(p["v_thresh"])
+            table[:, kernel.P_I_OFFSET] = encode_s1615(p["i_offset"])
+            table[:, kernel.P_EXP_TC] = exp_tc
+            table[:, kernel.P_R] = r_mem
+            table[:, kernel.P_T_REFRACT] = t_ref
+            table[:, kernel.P_DECAY_E], table[:, kernel.P_INIT_E] = dec_e, init_e
+            table[:, kernel.P_DECAY_I], table[:, kernel.P_INIT_I] = dec_i, init_i
+            if layout.model == kernel.COND_EXP:
+                table[:, kernel.P_E_REV_E] = encode_s1615(p["e_rev_E"])
+                table[:, kernel.P_E_REV_I] = encode_s1615(p["e_rev_I"])
+
+    def initialise_state(self) -> None:
+        """Neuron state from the populations' initial values (time 0 / after reset)."""
+        for layout in self.mapping.layouts.values():
+            if layout.kind != kernel.NEURON_CORE:
+                continue
+            pop = layout.population
+            sl = slice(layout.offset, layout.offset + pop.size)
+            self.state[sl, kernel.S_V] = encode_s1615(pop.initial_value_array("v"))
+            names = ("gsyn_exc", "gsyn_inh") if layout.model == kernel.COND_EXP \
+                else ("isyn_exc", "isyn_inh")
+            scale = 1024.0 if layout.model == kernel.COND_EXP else 1.0
+            for col, name in zip((kernel.S_EXC, kernel.S_INH), names):
+                init = pop._initial.get(name)
+                self.state[sl, col] = 0 if init is None else encode_s1615(init * scale)
+            self.state[sl, kernel.S_REFRACT] = 0
+
+    # -- sources --------------------------------------------------------------------------
+    def _build_sources(self, core_rows, t_now: int) -> None:
+        m = self.mapping
+        ticks, atoms, counts = [], [], []
+        poisson_programs = []
+        p_offset = 0
+        n_pcores = 0
+        for c, (layout, k) in enumerate(core_rows):
+            lo, hi = int(layout.bounds[k]), int(layout.bounds[k + 1])
+            if layout.kind == kernel.ARRAY_CORE:
+                times = _spike_times(layout.population)
+                for i in range(lo, hi):
+                    t = np.ceil(np.round(times[i] / m.dt, 6)).astype(np.int64)
+                    if t.size:
+                        u, n = np.unique(t, return_counts=True)
+                        ticks.append(u)
+                        atoms.append(np.full(u.size, layout.offset + i, dtype=np.int64))
+                        counts.append(n.astype(np.int32))
+        # spike-source-array events sorted by (core, tick, atom)
+        if ticks:
+            tick = np.concatenate(ticks)
+            atom = np.concatenate(atoms)
+            count = np.concatenate(counts)
+        else:
+            tick = atom = np.zeros(0, dtype=np.int64)
+            count = np.zeros(0, dtype=np.int32)
+        core = self.core_of_atom[atom] if atom.size else atom
+        order = np.lexsort((atom, tick, core))
+        self.arr_tick, self.arr_atom, self.arr_cnt = tick[order], atom[order], count[order]
+        core = core[order]
+        self.arr_ptr = np.zeros(len(self.cores), dtype=np.int64)
+        for c in range(len(core_rows)):
+            if self.cores[c, kernel.C_KIND] == kernel.ARRAY_CORE:
+                lo, hi = np.searchsorted(core, [c, c + 1])
+                self.arr_ptr[c] = lo + np.searchsorted(self.arr_tick[lo:hi], t_now)
+                self.cores[c, kernel.C_AUX_OFF], self.cores[c, kernel.C_AUX_LEN] = lo, hi
+        for layout in m.layouts.values():
+            if layout.kind != kernel.POISSON_CORE:
+                continue
+            pop = layout.population
+            p = pop._parameters
+            prog = build_poisson_program(np.asarray(p["rate"], float),
+                                         np.asarray(p["start"], float),
+                                         np.asarray(p["duration"], float), m.dt, layout.bounds,
+                                         pop.additional_parameters.get("seed"))
+            poisson_programs.append(prog)
+            for k in range(layout.n_cores):
+                c = layout.first_core + k
+                self.cores[c, kernel.C_SUB] = n_pcores + k
+                self.cores[c, kernel.C_AUX_OFF] = p_offset + int(layout.bounds[k])
+            n_pcores += layout.n_cores
+            p_offset += pop.size
+        self.poisson = _concatenate_poisson(poisson_programs)
+        self.poisson_counts = np.zeros(max(1, p_offset), dtype=np.int32)
+
+
+def _concatenate_poisson(programs) -> tuple:
+    """All Poisson populations as one set of kernel fields (cores numbered in order)."""
+    from neuroemu.spinnaker.poisson import FIELD_NAMES
+
+    if not programs:
+        programs = [build_poisson_program(np.zeros(0), np.zeros(0), np.zeros(0), 1.0,
+                                          np.zeros(1, dtype=np.int64), 0)]
+    fields = []
+    for name in FIELD_NAMES:
+        arrays = [getattr(p, name) for p in programs]
+        if name == "slice_bounds":
+            out, offset = [], 0
+            for b in arrays:
+                out.append(b[:-1] + offset)
+                offset += int(b[-1])
+            fields.append(np.append(np.concatenate(out), offset).astype(np.int64))
+        elif name == "kiss_state":
+            fields.append(np.ascontiguousarray(np.vstack(arrays)))
+        else:
+            fields.append(np.concatenate(arrays))
+    return tuple(fields)

@@ -1,0 +1,245 @@
+"""The SpiNNaker toolchain: validates the description, maps it, runs the machine, reads back.
+
+It owns everything between the PyNN layer and the kernel: the mapping (rebuilt when the
+network changes), the machine program and its state (kept across ``run`` calls, rebuilt by
+``reset``), and the recorded data of the current segment.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from neuroemu.errors import InvalidParameterError, NeuroemuWarning, UnsupportedFeatureError
+from neuroemu.spinnaker import cells, kernel
+from neuroemu.spinnaker.neuron_constants import CONSTANT_MODES
+from neuroemu.spinnaker.program import Mapping, MachineProgram, _rec_layout
+
+MACHINE = cells.MACHINE
+
+#: sPyNNaker Population(additional_parameters=...) keys (spec §8)
+ADDITIONAL_PARAMETERS = {
+    "seed", "spikes_per_second", "ring_buffer_sigma", "max_expected_summed_weight",
+    "incoming_spike_buffer_size", "drop_late_spikes", "splitter", "n_colour_bits",
+    "neurons_per_core", "n_synapse_cores", "allow_delay_extensions", "max_rate",
+}
+
+_POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I")
+
+
+class SpiNNakerToolchain:
+    """Per-``setup`` toolchain; see the module docstring."""
+
+    def __init__(self, state) -> None:
+        self.state = state
+        self.constants = "7.4.1"
+        self.neurons_per_core: dict = {}
+        self.allow_delay_extensions: dict = {}
+        self._mapping: Mapping | None = None
+        self._program: MachineProgram | None = None
+        self._params_dirty = False
+        self._data: dict[int, dict] = {}
+        self.provenance = {"ring_buffer_saturations": 0, "spikes_sent": 0}
+
+    # -- configuration ------------------------------------------------------------------
+    def configure(self, constants: str = "7.4.1") -> None:
+        if constants not in CONSTANT_MODES:
+            raise ValueError(f"setup(constants={constants!r}): allowed values are "
+                             f"{', '.join(CONSTANT_MODES)}")
+        self.constants = constants
+
+    # -- notifications from the PyNN layer ------------------------------------------------
+    def network_changed(self, what: str, label) -> None:
+        if self.state.t > 0:
+            raise UnsupportedFeatureError(
+                f"adding a {what} ('{label}') after run() without reset()", MACHINE,
+                "call sim.reset() first, as on the real machine")
+        self._mapping = None
+        self._program = None
+
+    def parameters_changed(self, population) -> None:
+        self._params_dirty = True
+        if self.state.t == 0:
+            self._program = None
+
+    def connections_changed(self, projection) -> None:
+        if self.state.t > 0:
+            raise UnsupportedFeatureError(
+                f"changing synapses of Projection '{projection.label}' between runs without "
+                "reset()", MACHINE, "call sim.reset() first")
+        self._mapping = None
+        self._program = None
+
+    def recording_changed(self, population) -> None:
+        """Recording buffers are laid out at each run; nothing to rebuild."""
+
+    # -- validation (before anything runs) ------------------------------------------------
+    def check_population(self, pop) -> None:
+        if not isinstance(pop.celltype, cells.SUPPORTED_CELLS):
+            raise UnsupportedFeatureError(f"cell type {type(pop.celltype).__name__}", MACHINE)
+        unknown = set(pop.additional_parameters) - ADDITIONAL_PARAMETERS
+        if unknown:
+            raise ValueError(f"Population '{pop.label}': unknown additional_parameters "
+                             f"{sorted(unknown)}; allowed: {sorted(ADDITIONAL_PARAMETERS)}")
+        npc = pop.additional_parameters.get("neurons_per_core")
+        if npc is not None and int(npc) < 1:
+            raise InvalidParameterError(pop.label, "neurons_per_core", npc, ">= 1")
+        p = pop._parameters
+        for name in _POSITIVE:
+            if name in p:
+                bad = np.asarray(p[name], dtype=float) <= 0
+                if bad.any():
+                    raise InvalidParameterError(pop.label, name,
+                                                float(np.asarray(p[name])[bad][0]), "> 0")
+        if "tau_refrac" in p and (np.asarray(p["tau_refrac"]) < 0).any():
+            raise InvalidParameterError(pop.label, "tau_refrac",
+                                        float(np.min(p["tau_refrac"])), ">= 0")
+        for name in ("rate", "start", "duration"):
+            if name in p:
+                arr = np.asarray(p[name], dtype=float)
+                if (arr < 0).any() or np.isnan(arr).any():
+                    raise InvalidParameterError(pop.label, name, float(arr[~(arr >= 0)][0]),
+                                                ">= 0")
+        if "spike_times" in p:
+            for i, seq in enumerate(p["spike_times"]):
+                times = np.asarray(seq.value if hasattr(seq, "value") else seq, dtype=float)
+                if times.size and (times.min() < 0 or np.any(np.diff(times) < 0)):
+                    raise InvalidParameterError(
+                        pop.label, f"spike_times[{i}]", times.tolist()[:10],
+                        "non-negative times in ascending order")
+
+    def check_projection(self, projection) -> None:
+        from pyNN.standardmodels.synapses import StaticSynapse
+        if not isinstance(projection.synapse_type, StaticSynapse):
+            raise UnsupportedFeatureError(
+                f"synapse type {type(projection.synapse_type).__name__}", MACHINE,
+                "only StaticSynapse is available in this version of neuroemu")
+        if projection.receptor_type not in ("excitatory", "inhibitory"):
+            raise UnsupportedFeatureError(f"receptor type {projection.receptor_type!r}", MACHINE)
+        if not isinstance(projection.post.celltype, (cells.IF_curr_exp, cells.IF_cond_exp)):
+            raise UnsupportedFeatureError(
+                f"projection onto {type(projection.post.celltype).__name__}", MACHINE)
+
+    # -- mapping ------------------------------------------------------------------------
+    @property
+    def mapping(self) -> Mapping:
+        if self._mapping is None:
+            self._mapping = Mapping(self.state.populations, self.state.projections,
+                                    self.state.dt, self.neurons_per_core,
+                                    self.allow_delay_extensions)
+        return self._mapping
+
+    def connection_values(self, projection, name: str) -> np.ndarray:
+        """What the machine holds for ``name`` of every connection (quantised, rounded)."""
+        pl = self.mapping.projections[id(projection)]
+        if name == "weight":
+            return pl.sign * pl.weight_int.astype(float) / pl.scale
+        if name == "delay":
+            return pl.delay * self.state.dt
+        return np.asarray(projection._values[name], dtype=float)
+
+    # -- running ------------------------------------------------------------------------
+    def run(self, n_ticks: int) -> None:
+        t_now = self.state.ticks
+        if self._program is None:
+            self._program = MachineProgram(self.mapping, self.state.projections,
+                                           self.constants, t_now)
+            self._params_dirty = False
+        elif self._params_dirty:
+            self._program.update_neuron_parameters()
+            self._params_dirty = False
+        if n_ticks == 0:
+            return
+        prog = self._program
+        m = prog.mapping
+        pops = self.state.populations
+        spike_col, n_spk = _rec_layout(m, pops, "spikes")
+        v_col, n_v = _rec_layout(m, pops, "v")
+        ge_col, n_ge = _rec_layout(m, pops, "gsyn_exc")
+        gi_col, n_gi = _rec_layout(m, pops, "gsyn_inh")
+        interval = np.zeros(m.n_atoms, dtype=np.int64)
+        row0 = np.zeros(m.n_atoms, dtype=np.int64)
+        max_rows = 1
+        for pop in pops:
+            lay = m.layout(pop)
+            every = int(round(pop.recorder.sampling_interval / self.state.dt))
+            sl = slice(lay.offset, lay.offset + pop.size)
+            interval[sl] = every
+            first = -(-t_now // every)
+            row0[sl] = first
+            max_rows = max(max_rows, -(-(t_now + n_ticks) // every) - first)
+        rec_spikes = np.zeros((n_ticks, (n_spk + 31) // 32), dtype=np.uint32)
+        rec_v = np.zeros((max_rows, n_v), dtype=np.int32)
+        rec_ge = np.zeros((max_rows, n_ge), dtype=np.int32)
+        rec_gi = np.zeros((max_rows, n_gi), dtype=np.int32)
+        saturated_before = int(prog.prov[:, kernel.PROV_SATURATED].sum())
+        kernel.run_ticks(
+            t_now, n_ticks, prog.cores, prog.state, prog.params, prog.words, prog.ring,
+            prog.route_ptr, prog.route_core, prog.route_row, prog.route_len, prog.inbox_row,
+            prog.inbox_len, prog.inbox_cnt, prog.inbox_time, prog.inbox_n, prog.pend_key,
+            prog.pend_cnt, prog.pend_time, prog.pend_n, prog.out_key, prog.out_cnt,
+            prog.out_n, prog.prov, prog.arr_ptr, prog.arr_tick, prog.arr_atom, prog.arr_cnt,
+            prog.hist, prog.poisson, prog.poisson_counts, spike_col, rec_spikes, v_col,
+            ge_col, gi_col, interval, row0, rec_v, rec_ge, rec_gi)
+        saturated = int(prog.prov[:, kernel.PROV_SATURATED].sum()) - saturated_before
+        self.provenance["ring_buffer_saturations"] += saturated
+        self.provenance["spikes_sent"] = int(prog.prov[:, kernel.PROV_SPIKES].sum())
+        if saturated:
+            warnings.warn(f"{saturated} ring-buffer additions saturated at 65535 during this "
+                          "run (the machine clips them too)", NeuroemuWarning, stacklevel=3)
+        self._store(t_now, n_ticks, spike_col, rec_spikes, {
+            "v": (v_col, rec_v), "gsyn_exc": (ge_col, rec_ge), "gsyn_inh": (gi_col, rec_gi)},
+            interval, row0)
+
+    def _store(self, t_now, n_ticks, spike_col, rec_spikes, signals, interval, row0) -> None:
+        m = self._program.mapping
+        bits = np.unpackbits(rec_spikes.view(np.uint8), axis=1, bitorder="little")
+        tick, col = np.nonzero(bits)
+        for pop in self.state.populations:
+            lay = m.layout(pop)
+            data = self._data.setdefault(id(pop), {"spikes": [], "signals": {}})
+            atoms = np.arange(lay.offset, lay.offset + pop.size)
+            cols = spike_col[atoms]
+            if (cols >= 0).any():
+                col_to_index = np.full(max(1, int(cols.max()) + 1), -1, dtype=np.int64)
+                col_to_index[cols[cols >= 0]] = np.flatnonzero(cols >= 0)
+                sel = (col >= int(cols[cols >= 0].min())) & (col <= int(cols.max()))
+                idx = col_to_index[col[sel]]
+                keep = idx >= 0
+                data["spikes"].append((idx[keep], (tick[sel][keep] + t_now) * self.state.dt))
+            every = int(interval[lay.offset]) if pop.size else 1
+            n_rows = -(-(t_now + n_ticks) // every) - int(row0[lay.offset]) if pop.size else 0
+            for name, (col_map, buf) in signals.items():
+                cols = col_map[atoms]
+                if (cols >= 0).any():
+                    block = np.full((n_rows, pop.size), np.nan)
+                    present = cols >= 0
+                    block[:, present] = buf[:n_rows, cols[present]] / 32768.0
+                    data["signals"].setdefault(name, []).append(block)
+
+    def spikes(self, population, index: np.ndarray):
+        """(neuron index, time ms) of the recorded spikes of the current segment."""
+        parts = self._data.get(id(population), {}).get("spikes", [])
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        neuron = np.concatenate([p[0] for p in parts])
+        times = np.concatenate([p[1] for p in parts])
+        keep = np.isin(neuron, index)
+        order = np.lexsort((times[keep], neuron[keep]))
+        return neuron[keep][order], times[keep][order]
+
+    def signal(self, population, name: str, index: np.ndarray) -> np.ndarray:
+        """Samples x cells of a recorded state variable for the current segment."""
+        parts = self._data.get(id(population), {}).get("signals", {}).get(name, [])
+        if not parts:
+            return np.zeros((0, index.size))
+        return np.concatenate(parts, axis=0)[:, index]
+
+    def clear_recordings(self, population) -> None:
+        self._data.pop(id(population), None)
+
+    def reset(self) -> None:
+        """Machine back to time 0: state from initial values, rings flushed, Poisson reseeded."""
+        self._program = None
+        self._data = {}

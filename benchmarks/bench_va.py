@@ -128,7 +128,7 @@ def add_ratios(results: list[dict]) -> None:
 
 def format_table(results: list[dict]) -> str:
     head = (f"{'config':14s} {'simulator':20s} {'import':>14s} {'build':>14s} {'run':>14s} "
-            f"{'readback':>14s} {'peak RSS':>16s} {'spikes':>15s} {'rate':>8s} {'RTF':>7s}")
+            f"{'readback':>14s} {'peak RSS':>16s} {'spikes':>15s} {'rate Hz':>8s} {'RTF':>7s}")
     lines = [head, "-" * len(head)]
     for r in results:
         cfg = f"{r['benchmark']} dt={r['dt']:g}"
@@ -148,7 +148,7 @@ def format_table(results: list[dict]) -> str:
             f"{cfg:14s} {r['simulator']:20s} {cell('import_s', '.2f', 's')} "
             f"{cell('build_s', '.2f', 's')} {cell('run_s', '.2f', 's')} "
             f"{cell('readback_s', '.3f', 's')} {cell('peak_rss_mib', '.0f', 'MiB', 16)} "
-            f"{cell('n_spikes', 'd', '', 15)} {r['rate_hz']:7.2f}H {r['real_time_factor']:7.2f}")
+            f"{cell('n_spikes', 'd', '', 15)} {r['rate_hz']:8.2f} {r['real_time_factor']:7.2f}")
     lines.append("(xN = ratio to NEST for the same config; RTF = run time / simulated time)")
     return "\n".join(lines)
 
@@ -189,7 +189,8 @@ def main(argv=None) -> int:
                     continue
                 results.append(r)
     add_ratios(results)
-    results.sort(key=lambda r: (r["benchmark"], r["dt"], r["simulator"] != REFERENCE))
+    results.sort(key=lambda r: (args.benchmarks.index(r["benchmark"]), r["dt"],
+                                r["simulator"] != REFERENCE))
     print(format_table(results))
 
     if args.json:

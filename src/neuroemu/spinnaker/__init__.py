@@ -75,10 +75,11 @@ def _configure(state, max_delay=None, constants="7.4.1", **extra):
     state.max_delay = float("inf")
     state.toolchain.configure(constants=constants)
     unknown = set(extra) - {"n_boards_required", "n_chips_required", "database_socket_addresses",
-                            "time_scale_factor", "min_delay", "graph_label",
-                            "n_synapse_cores", "rank", "num_processes"}
+                            "time_scale_factor", "graph_label", "n_synapse_cores", "rank",
+                            "num_processes"}
     if unknown:
-        raise TypeError(f"setup() got unknown keyword(s) {sorted(unknown)} for {MACHINE}")
+        warnings.warn(f"setup(): keyword(s) {sorted(unknown)} have no meaning on {MACHINE} "
+                      "and are ignored", NeuroemuWarning, stacklevel=3)
 
 
 setup = build_setup(simulator, _configure, default_timestep=1.0)

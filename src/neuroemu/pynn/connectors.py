@@ -297,7 +297,8 @@ def evaluate_for_connections(value: LazyArray, projection, pre_idx: np.ndarray,
         lo, hi = np.searchsorted(sorted_post, [c0, c1])
         if lo == hi:
             continue
-        dense = np.asarray(value[:, c0:c1], dtype=float).reshape(projection.pre.size, c1 - c0)
+        dense = np.broadcast_to(np.asarray(value[:, c0:c1], dtype=float),
+                                (projection.pre.size, c1 - c0))
         sel = order[lo:hi]
         out[sel] = dense[pre_idx[sel], post_idx[sel] - c0]
     return out

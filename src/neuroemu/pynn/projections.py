@@ -14,6 +14,18 @@ from pyNN.standardmodels import StandardSynapseType
 from neuroemu.pynn.connectors import evaluate_for_connections, generate_pairs
 
 
+class Connection(common.Connection):
+    """One connection's attributes, read from the machine (weights as quantised there)."""
+
+    def __init__(self, attributes: dict) -> None:
+        self.__dict__.update(attributes)
+        self.presynaptic_index = int(self.presynaptic_index)
+        self.postsynaptic_index = int(self.postsynaptic_index)
+
+    def as_tuple(self, *attribute_names):
+        return tuple(getattr(self, name) for name in attribute_names)
+
+
 class Projection(common.Projection):
     """PyNN Projection; the machine package sets ``_simulator``."""
 
@@ -52,6 +64,13 @@ class Projection(common.Projection):
 
     def __len__(self) -> int:
         return int(self._pre_idx.size)
+
+    @property
+    def connections(self) -> list:
+        """The connections as objects (PyNN's ``Projection.connections`` convention)."""
+        names = ["presynaptic_index", "postsynaptic_index"] + list(self._values)
+        columns = [self._machine_values(n) for n in names]
+        return [Connection(dict(zip(names, row))) for row in zip(*columns)]
 
     def _machine_values(self, name: str) -> np.ndarray:
         if name == "presynaptic_index":

@@ -502,11 +502,15 @@ class MachineProgram:
 
     # -- sources --------------------------------------------------------------------------
     def _build_sources(self, core_rows, t_now: int) -> None:
+        self._core_rows = core_rows
+        self.update_spike_arrays(t_now)
+        self._build_poisson()
+
+    def update_spike_arrays(self, t_now: int) -> None:
+        """(Re)load SpikeSourceArray events; spikes before ``t_now`` are not sent."""
         m = self.mapping
+        core_rows = self._core_rows
         ticks, atoms, counts = [], [], []
-        poisson_programs = []
-        p_offset = 0
-        n_pcores = 0
         for c, (layout, k) in enumerate(core_rows):
             lo, hi = int(layout.bounds[k]), int(layout.bounds[k + 1])
             if layout.kind == kernel.ARRAY_CORE:
@@ -536,6 +540,12 @@ class MachineProgram:
                 lo, hi = np.searchsorted(core, [c, c + 1])
                 self.arr_ptr[c] = lo + np.searchsorted(self.arr_tick[lo:hi], t_now)
                 self.cores[c, kernel.C_AUX_OFF], self.cores[c, kernel.C_AUX_LEN] = lo, hi
+
+    def _build_poisson(self) -> None:
+        m = self.mapping
+        poisson_programs = []
+        p_offset = 0
+        n_pcores = 0
         for layout in m.layouts.values():
             if layout.kind != kernel.POISSON_CORE:
                 continue

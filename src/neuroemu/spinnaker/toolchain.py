@@ -148,6 +148,7 @@ class SpiNNakerToolchain:
             self._params_dirty = False
         elif self._params_dirty:
             self._program.update_neuron_parameters()
+            self._program.update_spike_arrays(t_now)
             self._params_dirty = False
         if n_ticks == 0:
             return

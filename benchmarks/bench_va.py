@@ -1,4 +1,3 @@
-#!/usr/bin/env python
 """Benchmark the Vogels-Abbott network (benchmarks/va_network.py) on PyNN backends.
 
 For every (simulator, benchmark, dt) a fresh Python subprocess measures, in wall-clock
@@ -103,7 +102,7 @@ def run_one(simulator, benchmark, dt, duration, n_cells, timeout) -> dict:
                 "duration_ms": duration, "n_cells": n_cells}
         try:
             proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
-                                  timeout=timeout)
+                                  timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             return {**base, "status": "timeout", "error": f"no result after {timeout:g} s"}
         if proc.returncode != 0 or not out.exists():
@@ -138,7 +137,7 @@ def format_table(results: list[dict]) -> str:
             continue
         ratio = r.get("ratio_to_nest", {})
 
-        def cell(key, fmt, unit, width=14):
+        def cell(key, fmt, unit, width=14, r=r, ratio=ratio):
             txt = format(r[key], fmt) + unit
             if ratio.get(key) is not None:
                 txt += f" x{ratio[key]:.2g}"

@@ -60,7 +60,7 @@ def va_parameters(benchmark: str = "CUBA", n_cells: int = 4000) -> dict[str, flo
     v_mean = -60.0                 # mV, for the CUBA weights
     e_rev_exc, e_rev_inh = 0.0, -80.0
     p = {
-        "n_exc": int(round(n_cells * r_ei / (1 + r_ei))),
+        "n_exc": round(n_cells * r_ei / (1 + r_ei)),
         "pconn": 0.02,
         "tau_m": tau_m,
         "cm": cm,

@@ -15,9 +15,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from pyNN.utility import get_simulator  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from pyNN.utility import get_simulator
 
 sim, options = get_simulator(
     ("--output", "file name of the figure (default simple_example.png)",
@@ -61,8 +61,8 @@ output_firing_rates = np.array(
 plt.plot(input_firing_rates, output_firing_rates)
 plt.xlabel("Input firing rate (spikes/second)")
 plt.ylabel("Output firing rate (spikes/second)")
-plt.title("simple_example on pyNN.%s" % options.simulator)
+plt.title(f"simple_example on pyNN.{options.simulator}")
 plt.savefig(options.output)
-print("saved %s" % options.output)
+print(f"saved {options.output}")
 
 sim.end()

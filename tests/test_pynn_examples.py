@@ -39,7 +39,7 @@ def run_example(examples_dir: Path, script: str, *args: str, cwd: Path) -> str:
     cmd = [sys.executable, str(examples_dir / script), SIMULATOR, *args]
     env = dict(os.environ, MPLBACKEND="Agg")
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT_S)
+                          timeout=TIMEOUT_S, check=False)
     assert proc.returncode == 0, (
         f"{' '.join(cmd[1:])} exited {proc.returncode}\n--- stdout (tail)\n"
         f"{proc.stdout[-3000:]}\n--- stderr (tail)\n{proc.stderr[-5000:]}")
@@ -120,7 +120,7 @@ def test_vabenchmarks(examples_dir, tmp_path, va_model):
     # exc_cells[0, 1].record('v')
     vm = exc.filter(name="v")
     assert len(vm) == 1
-    assert vm[0].shape == (int(round(t_stop / dt)) + 1, 2)
+    assert vm[0].shape == (round(t_stop / dt) + 1, 2)
     assert float(vm[0].sampling_period.rescale("ms").magnitude) == pytest.approx(dt)
     v = np.asarray(vm[0].magnitude)
     assert np.isfinite(v).all()
@@ -151,7 +151,7 @@ def test_small_network(examples_dir, tmp_path):
 # ---------------------------------------------------------------------------- random_numbers
 def _printed_matrices(stdout: str) -> list[np.ndarray]:
     mats = []
-    for body in re.findall(r"\[\[(.*?)\]\]", stdout, flags=re.S):
+    for body in re.findall(r"\[\[(.*?)\]\]", stdout, flags=re.DOTALL):
         values = [float(tok) for tok in re.findall(r"nan|[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?",
                                                    body)]
         mats.append(np.array(values))
@@ -190,10 +190,10 @@ def test_simple_random_network(examples_dir, tmp_path):
     assert len(seg.spiketrains) == 20
     vm = seg.filter(name="v")
     assert len(vm) == 1 and vm[0].shape[1] == 3   # output_population.sample(3).record('v')
-    assert vm[0].shape[0] == int(round(1000.0 / 0.025)) + 1
+    assert vm[0].shape[0] == round(1000.0 / 0.025) + 1
 
     # the script prints "<id> <count>" for each of the 20 output cells
-    counts = [int(c) for c in re.findall(r"^\d+ (\d+)$", stdout, flags=re.M)]
+    counts = [int(c) for c in re.findall(r"^\d+ (\d+)$", stdout, flags=re.MULTILINE)]
     assert len(counts) == 20
     assert sum(counts) == sum(len(st) for st in seg.spiketrains)
     assert sum(counts) > 0  # 1 nA synapses from ~100 Hz inputs make the cells fire

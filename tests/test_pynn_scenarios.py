@@ -27,7 +27,7 @@ import dataclasses
 import importlib
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from pynn_sdist import pynn_sdist_dir, require_pynn_backend
@@ -116,7 +116,7 @@ def collect_scenarios() -> list[Scenario]:
         modname = f"system.scenarios.{path.stem}"
         try:
             module = importlib.import_module(modname)
-        except Exception as exc:  # reported as a failing test, not a collection crash
+        except Exception as exc:  # noqa: BLE001 - reported as a failing test, not a crash
             scenarios.append(Scenario(f"{path.stem}::import", path.stem, None, (),
                                       f"{type(exc).__name__}: {exc}"))
             continue

@@ -15,6 +15,7 @@ from pyNN import connectors as pc
 from pyNN import errors
 from pyNN.core import IndexBasedExpression
 from pyNN.parameters import LazyArray
+from pyNN.random import NativeRNG as _PyNNNativeRNG
 from pyNN.random import NumpyRNG, RandomDistribution
 
 from neuroemu.errors import UnsupportedFeatureError
@@ -302,3 +303,11 @@ def evaluate_for_connections(value: LazyArray, projection, pre_idx: np.ndarray,
         sel = order[lo:hi]
         out[sel] = dense[pre_idx[sel], post_idx[sel] - c0]
     return out
+
+
+class NativeRNG(NumpyRNG, _PyNNNativeRNG):
+    """The machine's "native" RNG: a seeded numpy stream here.
+
+    On SpiNNaker, connectors and random parameters given a native RNG are expanded on chip
+    with the chip's generator; that exact stream is not reproduced, but the result is
+    deterministic for a given seed."""

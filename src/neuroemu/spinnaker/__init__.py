@@ -20,6 +20,7 @@ from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn import populations as _pops
 from neuroemu.pynn import projections as _projs
 from neuroemu.pynn import recording as _rec
+from neuroemu.pynn.connectors import NativeRNG  # noqa: F401
 from neuroemu.pynn.control import build_end, build_setup
 from neuroemu.spinnaker import simulator
 from neuroemu.spinnaker.cells import (  # noqa: F401

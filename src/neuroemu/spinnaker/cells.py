@@ -14,6 +14,18 @@ from pyNN.standardmodels import synapses as std_syn
 
 from neuroemu.errors import UnsupportedFeatureError
 
+check_weights = std_syn.StaticSynapse.parameter_checks["weight"]
+
+
+def check_non_negative_delays(delays, projection) -> None:
+    """Delays must be >= 0 ms; the machine rounds them to whole ticks (at least one)."""
+    import numpy as np
+    from pyNN import errors
+
+    if np.any(np.asarray(delays) < 0):
+        raise errors.ConnectionError(f"Projection '{projection.label}': negative delay "
+                                     f"{float(np.min(delays))} ms (allowed: >= 0)")
+
 MACHINE = "SpiNNaker (sPyNNaker 7.4.1)"
 
 
@@ -46,6 +58,9 @@ class SpikeSourcePoisson(std.SpikeSourcePoisson):
 class StaticSynapse(std_syn.StaticSynapse):
     __doc__ = std_syn.StaticSynapse.__doc__
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
+    # delays shorter than one tick are raised to one tick at mapping (as sPyNNaker does),
+    # so only the sign is checked here
+    parameter_checks = {"weight": check_weights, "delay": check_non_negative_delays}
 
     def _get_minimum_delay(self):
         from neuroemu.spinnaker import simulator

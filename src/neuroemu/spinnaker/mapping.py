@@ -63,8 +63,8 @@ def quantise_weights(weights: np.ndarray, scale: float) -> np.ndarray:
 
 
 def delay_ticks(delays_ms: np.ndarray, dt: float) -> np.ndarray:
-    """Host delays: ``rint(delay / dt)`` (half to even) in ticks."""
-    return np.rint(np.asarray(delays_ms, dtype=float) / dt).astype(np.int64)
+    """Host delays: ``rint(delay / dt)`` (half to even) in ticks, at least one tick."""
+    return np.maximum(1, np.rint(np.asarray(delays_ms, dtype=float) / dt).astype(np.int64))
 
 
 def delay_slots(n_atom_bits: int, max_delay: int) -> tuple[int, int]:

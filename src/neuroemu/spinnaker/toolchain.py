@@ -213,11 +213,10 @@ class SpiNNakerToolchain:
             n_rows = -(-(t_now + n_ticks) // every) - int(row0[lay.offset]) if pop.size else 0
             for name, (col_map, buf) in signals.items():
                 cols = col_map[atoms]
-                if (cols >= 0).any():
-                    block = np.full((n_rows, pop.size), np.nan)
-                    present = cols >= 0
-                    block[:, present] = buf[:n_rows, cols[present]] / 32768.0
-                    data["signals"].setdefault(name, []).append(block)
+                present = np.flatnonzero(cols >= 0)
+                if present.size:
+                    block = buf[:n_rows, cols[present]] / 32768.0
+                    data["signals"].setdefault(name, []).append((present, block))
 
     def spikes(self, population, index: np.ndarray):
         """(neuron index, time ms) of the recorded spikes of the current segment."""
@@ -235,7 +234,14 @@ class SpiNNakerToolchain:
         parts = self._data.get(id(population), {}).get("signals", {}).get(name, [])
         if not parts:
             return np.zeros((0, index.size))
-        return np.concatenate(parts, axis=0)[:, index]
+        out = []
+        for present, block in parts:
+            part = np.full((block.shape[0], index.size), np.nan)
+            pos = np.searchsorted(present, index)
+            found = (pos < present.size) & (present[np.minimum(pos, present.size - 1)] == index)
+            part[:, found] = block[:, pos[found]]
+            out.append(part)
+        return np.concatenate(out, axis=0)
 
     def clear_recordings(self, population) -> None:
         self._data.pop(id(population), None)

@@ -23,9 +23,9 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pyNN.neuroemu_spinnaker as sim
 
 import neuroemu
-import pyNN.neuroemu_spinnaker as sim
 
 NETWORK = textwrap.dedent("""
     def build(sim):

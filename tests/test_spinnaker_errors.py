@@ -10,9 +10,8 @@ spec /work/shared/spec/spinnaker.md §8 (``set_number_of_neurons_per_core``,
 
 from __future__ import annotations
 
-import pytest
-
 import pyNN.neuroemu_spinnaker as sim
+import pytest
 
 
 @pytest.fixture

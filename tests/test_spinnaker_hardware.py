@@ -23,9 +23,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import pyNN.neuroemu_spinnaker as sim
+import pytest
 
 DATA = Path("/work/shared/data/spinnaker-hardware")
 
@@ -37,8 +36,8 @@ RUNS = {
     "200_17": (200, 17, 5000, 100, 263),
 }
 
-CELL = dict(cm=0.25, tau_m=20.0, v_rest=-65.0, v_reset=-70.0, v_thresh=-50.0,
-            tau_refrac=2.0, tau_syn_E=5.0, tau_syn_I=5.0, i_offset=0.0)
+CELL = {"cm": 0.25, "tau_m": 20.0, "v_rest": -65.0, "v_reset": -70.0, "v_thresh": -50.0,
+        "tau_refrac": 2.0, "tau_syn_E": 5.0, "tau_syn_I": 5.0, "i_offset": 0.0}
 
 
 def _load(name: str) -> np.ndarray:

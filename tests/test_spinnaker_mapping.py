@@ -10,9 +10,9 @@ a 1000-neuron population), §3.2 (delay slots, delay extensions, 288 ms limit, m
 from __future__ import annotations
 
 import numpy as np
+import pyNN.neuroemu_spinnaker as sim
 import pytest
 
-import pyNN.neuroemu_spinnaker as sim
 from neuroemu.errors import DelayExtensionException
 
 

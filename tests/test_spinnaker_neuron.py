@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-
 import pyNN.neuroemu_spinnaker as sim
+import pytest
 
 M32 = 0xFFFFFFFF
 

@@ -15,11 +15,11 @@ import math
 import warnings
 
 import numpy as np
+import pyNN.neuroemu_spinnaker as sim
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pyNN.neuroemu_spinnaker as sim
 from neuroemu.errors import NeuroemuWarning
 
 LEGACY_INIT_TAU5 = 3892727436  # README: floor(5 (1 - e^-0.2) 2^32)

@@ -25,7 +25,7 @@ from neuroemu.pynn.control import build_end, build_setup
 from neuroemu.spinnaker import simulator
 from neuroemu.spinnaker.cells import (  # noqa: F401
     MACHINE,
-    UNSUPPORTED_CELLS,
+    UNSUPPORTED_MODELS,
     IF_cond_exp,
     IF_curr_exp,
     SpikeSourceArray,
@@ -33,7 +33,7 @@ from neuroemu.spinnaker.cells import (  # noqa: F401
     StaticSynapse,
 )
 
-globals().update(UNSUPPORTED_CELLS)
+globals().update(UNSUPPORTED_MODELS)
 
 
 class Recorder(_rec.Recorder):

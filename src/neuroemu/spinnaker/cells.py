@@ -8,7 +8,14 @@ raises ``NotImplementedError`` naming the model and the machine.
 
 from __future__ import annotations
 
-from pyNN.standardmodels import build_translations
+from pyNN.standardmodels import (
+    STDPTimingDependence,
+    STDPWeightDependence,
+    StandardCurrentSource,
+    StandardSynapseType,
+    build_translations,
+)
+from pyNN.standardmodels import electrodes
 from pyNN.standardmodels import cells as std
 from pyNN.standardmodels import synapses as std_syn
 
@@ -70,20 +77,35 @@ class StaticSynapse(std_syn.StaticSynapse):
 SUPPORTED_CELLS = (IF_curr_exp, IF_cond_exp, SpikeSourceArray, SpikeSourcePoisson)
 
 
-def _unsupported(name: str, base):
+def _unsupported(name: str, base, hint: str):
     def __init__(self, *args, **kwargs):
-        raise UnsupportedFeatureError(f"cell type {name}", MACHINE,
-                                      "supported: " + ", ".join(c.__name__
-                                                                for c in SUPPORTED_CELLS))
-    return type(name, (base,), {"__init__": __init__, "__doc__": f"Not on {MACHINE}."})
+        raise UnsupportedFeatureError(name, MACHINE, hint)
+    return type(name, (base,), {"__init__": __init__, "__doc__": f"Not available: {hint}."})
 
 
-_SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS}
-UNSUPPORTED_CELLS = {
-    name: _unsupported(name, getattr(std, name))
-    for name in dir(std)
-    if isinstance(getattr(std, name), type)
-    and issubclass(getattr(std, name), std.StandardCellType)
-    and getattr(std, name) is not std.StandardCellType
-    and name not in _SUPPORTED_NAMES
-}
+def _standard_classes(module, root):
+    return {name: getattr(module, name) for name in dir(module)
+            if isinstance(getattr(module, name), type) and issubclass(getattr(module, name), root)
+            and getattr(module, name) is not root and not name.startswith("_")}
+
+
+#: sPyNNaker 7.4.1 has these, neuroemu does not model them yet (the issue tracker plans them)
+_LATER = {"IF_curr_alpha", "IF_curr_delta", "Izhikevich", "DCSource", "ACSource",
+          "StepCurrentSource", "NoisyCurrentSource", "STDPMechanism", "SpikePairRule",
+          "AdditiveWeightDependence", "MultiplicativeWeightDependence", "Vogels2011Rule"}
+_SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS} | {"StaticSynapse"}
+
+
+def _hint(name: str) -> str:
+    if name in _LATER:
+        return "sPyNNaker 7.4.1 has it, but this version of neuroemu does not emulate it yet"
+    return "sPyNNaker 7.4.1 does not provide it"
+
+
+UNSUPPORTED_MODELS = {}
+for _module, _root in ((std, std.StandardCellType), (electrodes, StandardCurrentSource),
+                       (std_syn, StandardSynapseType), (std_syn, STDPWeightDependence),
+                       (std_syn, STDPTimingDependence)):
+    for _name, _cls in _standard_classes(_module, _root).items():
+        if _name not in _SUPPORTED_NAMES and _name not in UNSUPPORTED_MODELS:
+            UNSUPPORTED_MODELS[_name] = _unsupported(_name, _cls, _hint(_name))

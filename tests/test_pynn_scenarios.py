@@ -89,6 +89,52 @@ SPINNAKER_EXCLUDED: dict[str, str] = {
     "test_issue_465_474_630": _I_REC,
     "test_issue497": _I_REC,
     "test_issue631": _I_REC,
+    # how the machine behaves differently from NEST (faithful, so these cannot pass)
+    "test_SpikeSourcePoisson": (
+        "default time step on SpiNNaker is 1 ms: inter-spike intervals are whole ticks, so the "
+        "KS test against a continuous exponential fails at 1000 Hz (as on the machine)"),
+    "test_connection_access_weight_and_delay": (
+        "weights are held as uint16 at the ring-buffer scale and delays as whole 1 ms ticks, "
+        "so read-back values differ from the requested ones (spec §2, §3.2)"),
+    "test_all_to_all_static_no_self": (
+        "delays 0.2 + 0.3·d are rounded to whole ticks of the default 1 ms time step"),
+    "test_fixed_number_pre_no_replacement": (
+        "delays 0.2 + 0.3·d are rounded to whole ticks of the default 1 ms time step"),
+    "test_fixed_number_post_no_replacement": (
+        "delays 0.2 + 0.3·d are rounded to whole ticks of the default 1 ms time step"),
+    "test_issue622": (
+        "weight 0.015 is read back as the machine holds it (0.0149993896484375, spec §2)"),
+    "test_issue231": "expects min_delay 0.5 ms with the default time step, which is 1 ms here",
+    "test_issue274": "setup(min_delay=0.5) is below SpiNNaker's default 1 ms time step",
+    "test_reset_recording": (
+        "expects 0.1 ms default time step and T/dt + 1 samples; SpiNNaker defaults to 1 ms "
+        "and records T/dt samples (the value before each tick's update)"),
+    "test_sampling_interval": (
+        "SpiNNaker records T/dt samples per run (the pre-update value of each tick), not "
+        "T/dt + 1 as NEST"),
+}
+
+_LATER = ("sPyNNaker 7.4.1 has this feature ({}), neuroemu does not emulate it yet "
+          "(planned with Izhikevich/current sources/STDP)")
+
+#: scenarios needing sPyNNaker features that neuroemu has not built yet (not machine limits)
+NOT_YET_EMULATED: dict[str, str] = {
+    "test_issue652": _LATER.format("STDPMechanism"),
+    "test_scenario3": _LATER.format("STDPMechanism"),
+    "test_changing_electrode": _LATER.format("current sources"),
+    "test_record_with_filename": _LATER.format("DCSource"),
+    "test_scenario2": _LATER.format("DCSource"),
+    "test_issue165": _LATER.format("current sources"),
+    "test_issue451": _LATER.format("current sources"),
+    "test_issue483": _LATER.format("current sources"),
+    "test_issue487": _LATER.format("current sources"),
+    "test_issue512": _LATER.format("current sources"),
+    "test_issue759": _LATER.format("current sources"),
+    "test_issue499": _LATER.format("current sources"),
+    "test_ticket226": _LATER.format("IF_curr_alpha"),
+    "test_issue321": _LATER.format("IF_curr_alpha"),
+    "test_issue437": _LATER.format("IF_curr_alpha"),
+    "test_issue442": _LATER.format("IF_curr_alpha"),
 }
 
 
@@ -157,6 +203,9 @@ def pytest_generate_tests(metafunc):
         if on_spinnaker and sc.name in SPINNAKER_EXCLUDED:
             marks.append(pytest.mark.xfail(reason=SPINNAKER_EXCLUDED[sc.name],
                                            run=RUN_EXCLUDED, strict=False))
+        elif on_spinnaker and sc.name in NOT_YET_EMULATED:
+            marks.append(pytest.mark.xfail(reason=NOT_YET_EMULATED[sc.name],
+                                           raises=NotImplementedError, strict=True))
         elif (not SIMULATOR.startswith("neuroemu") and sc.func is not None
               and SIMULATOR not in sc.pynn_simulators):
             marks.append(pytest.mark.skip(
@@ -170,7 +219,7 @@ def test_spinnaker_exclusions_name_real_scenarios(request):
     if not request.config.getoption("--pynn-scenarios"):
         pytest.skip("use --pynn-scenarios")
     names = {sc.name for sc in collect_scenarios()}
-    unknown = sorted(set(SPINNAKER_EXCLUDED) - names)
+    unknown = sorted((set(SPINNAKER_EXCLUDED) | set(NOT_YET_EMULATED)) - names)
     assert not unknown, f"SPINNAKER_EXCLUDED names unknown scenarios: {unknown}"
 
 

@@ -62,8 +62,8 @@ class Population(common.Population):
         self._initial = {}
         self.additional_parameters = dict(additional_parameters or {})
         super().__init__(size, cellclass, cellparams, structure, initial_values, label)
-        self._simulator.state.register_population(self)
         self._simulator.state.toolchain.check_population(self)
+        self._simulator.state.register_population(self)
 
     def _create_cells(self):
         first = self._simulator.state.id_counter
@@ -94,12 +94,18 @@ class Population(common.Population):
         n = self.size if mask is None else int(np.arange(self.size)[mask].size)
         parameter_space.shape = (n,)
         parameter_space.evaluate(simplify=False)
+        previous = {name: np.array(self._parameters[name], copy=True)
+                    for name in parameter_space.keys()}
         for name, value in parameter_space.items():
             if mask is None:
                 self._parameters[name] = value
             else:
                 self._parameters[name][mask] = value
-        self._simulator.state.toolchain.check_population(self)
+        try:
+            self._simulator.state.toolchain.check_population(self)
+        except ValueError:
+            self._parameters.update(previous)
+            raise
 
     def _set_initial_value_array(self, variable, initial_values, mask=None):
         if variable not in self._initial:

@@ -58,10 +58,11 @@ class Population(common.Population):
     """PyNN Population; sPyNNaker-style ``additional_parameters`` are accepted and kept."""
 
     def __init__(self, size, cellclass, cellparams=None, structure=None,
-                 initial_values={}, label=None, additional_parameters=None):
+                 initial_values=None, label=None, additional_parameters=None):
         self._initial = {}
         self.additional_parameters = dict(additional_parameters or {})
-        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
+        super().__init__(size, cellclass, cellparams, structure, initial_values or {},
+                         label)
         self._simulator.state.toolchain.check_population(self)
         self._simulator.state.register_population(self)
 
@@ -95,7 +96,7 @@ class Population(common.Population):
         parameter_space.shape = (n,)
         parameter_space.evaluate(simplify=False)
         previous = {name: np.array(self._parameters[name], copy=True)
-                    for name in parameter_space.keys()}
+                    for name in parameter_space.keys()}  # noqa: SIM118 (iter yields cells)
         for name, value in parameter_space.items():
             if mask is None:
                 self._parameters[name] = value

@@ -30,10 +30,10 @@ class Projection(common.Projection):
     """PyNN Projection; the machine package sets ``_simulator``."""
 
     def __init__(self, presynaptic_population, postsynaptic_population, connector,
-                 synapse_type=None, source=None, receptor_type=None, space=Space(),
+                 synapse_type=None, source=None, receptor_type=None, space=None,
                  label=None):
         super().__init__(presynaptic_population, postsynaptic_population, connector,
-                         synapse_type, source, receptor_type, space, label)
+                         synapse_type, source, receptor_type, space or Space(), label)
         toolchain = self._simulator.state.toolchain
         toolchain.check_projection(self)
         pre, post, columns = generate_pairs(connector, self)

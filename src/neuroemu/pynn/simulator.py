@@ -6,7 +6,6 @@ description (populations, projections) and hands it to the machine's toolchain a
 
 from __future__ import annotations
 
-import numpy as np
 from pyNN import common
 
 
@@ -55,13 +54,13 @@ class EmulatorState(common.control.BaseState):
     # -- time ---------------------------------------------------------------------------
     @property
     def ticks(self) -> int:
-        return int(round(self.t / self.dt))
+        return round(self.t / self.dt)
 
     def run(self, simtime: float) -> None:
         self.run_until(self.t + simtime)
 
     def run_until(self, tstop: float) -> None:
-        n_ticks = int(np.round((tstop - self.t) / self.dt))
+        n_ticks = round((tstop - self.t) / self.dt)
         if n_ticks < 0:
             raise ValueError(f"run_until({tstop}) is in the past (t = {self.t} ms)")
         self.toolchain.run(n_ticks)

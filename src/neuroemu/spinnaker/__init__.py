@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import warnings
 
-from pyNN import common
-from pyNN import errors, random, space  # noqa: F401
-from pyNN.connectors import *  # noqa: F401,F403
+from pyNN import common, errors, random, space  # noqa: F401
+from pyNN.connectors import *
 from pyNN.network import Network  # noqa: F401
 from pyNN.random import NumpyRNG, RandomDistribution  # noqa: F401
-from pyNN.recording import *  # noqa: F401,F403
+from pyNN.recording import *
 from pyNN.space import Space  # noqa: F401
 
 from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
@@ -23,7 +22,7 @@ from neuroemu.pynn import recording as _rec
 from neuroemu.pynn.connectors import NativeRNG  # noqa: F401
 from neuroemu.pynn.control import build_end, build_setup
 from neuroemu.spinnaker import simulator
-from neuroemu.spinnaker.cells import (  # noqa: F401
+from neuroemu.spinnaker.cells import (
     MACHINE,
     UNSUPPORTED_MODELS,
     IF_cond_exp,
@@ -126,7 +125,7 @@ def set_number_of_synapse_cores(neuron_type, n) -> None:
 
 
 create = common.build_create(Population)
-connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)  # noqa: F405
+connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
 record = common.build_record(simulator)
 
 

@@ -9,13 +9,13 @@ raises ``NotImplementedError`` naming the model and the machine.
 from __future__ import annotations
 
 from pyNN.standardmodels import (
-    STDPTimingDependence,
-    STDPWeightDependence,
     StandardCurrentSource,
     StandardSynapseType,
+    STDPTimingDependence,
+    STDPWeightDependence,
     build_translations,
+    electrodes,
 )
-from pyNN.standardmodels import electrodes
 from pyNN.standardmodels import cells as std
 from pyNN.standardmodels import synapses as std_syn
 
@@ -43,8 +43,8 @@ def _identity(cls):
 class IF_curr_exp(std.IF_curr_exp):
     __doc__ = std.IF_curr_exp.__doc__
     translations = _identity(std.IF_curr_exp)
-    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]
-    units = dict(std.IF_curr_exp.units, gsyn_exc="nA", gsyn_inh="nA")
+    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]  # noqa: RUF012 (PyNN convention)
+    units = dict(std.IF_curr_exp.units, gsyn_exc="nA", gsyn_inh="nA")  # noqa: RUF012
 
 
 class IF_cond_exp(std.IF_cond_exp):
@@ -67,7 +67,8 @@ class StaticSynapse(std_syn.StaticSynapse):
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
     # delays shorter than one tick are raised to one tick at mapping (as sPyNNaker does),
     # so only the sign is checked here
-    parameter_checks = {"weight": check_weights, "delay": check_non_negative_delays}
+    parameter_checks = {"weight": check_weights,  # noqa: RUF012 (PyNN convention)
+                        "delay": check_non_negative_delays}
 
     def _get_minimum_delay(self):
         from neuroemu.spinnaker import simulator

@@ -39,14 +39,14 @@ def slice_bounds(n_atoms: int, max_per_core: int) -> np.ndarray:
 def atom_bits(n_atoms: int, max_per_core: int) -> int:
     """``ceil(log2(min(n, max_per_core)))`` (0 for a single atom)."""
     n = min(n_atoms, max_per_core)
-    return int(math.ceil(math.log2(n))) if n > 1 else 0
+    return math.ceil(math.log2(n)) if n > 1 else 0
 
 
 def ring_buffer_shift(max_weight: float) -> int:
     """Smallest shift >= 0 with ``max_weight < 2**shift`` (spec §2)."""
     if max_weight <= 0:
         return 0
-    shift = int(math.ceil(max(0.0, math.log2(max_weight))))
+    shift = math.ceil(max(0.0, math.log2(max_weight)))
     if 2**shift <= max_weight:
         shift += 1
     return shift
@@ -69,9 +69,9 @@ def delay_ticks(delays_ms: np.ndarray, dt: float) -> np.ndarray:
 
 def delay_slots(n_atom_bits: int, max_delay: int) -> tuple[int, int]:
     """(slots used, slots available) of a core's ring buffer for ``max_delay`` ticks."""
-    n_delay_bits = MAX_RING_BUFFER_BITS - (n_atom_bits + int(math.ceil(math.log2(N_SYNAPSE_TYPES))))
+    n_delay_bits = MAX_RING_BUFFER_BITS - (n_atom_bits + math.ceil(math.log2(N_SYNAPSE_TYPES)))
     available = 2**n_delay_bits
-    wanted = 2 ** int(math.ceil(math.log2(max(1, max_delay))))
+    wanted = 2 ** math.ceil(math.log2(max(1, max_delay)))
     return min(wanted, available), available
 
 
@@ -92,7 +92,7 @@ def poisson_max_spikes_per_tick(max_rate_hz: float, dt_ms: float) -> int:
     per_tick = max_rate_hz * dt_ms / 1000.0
     if per_tick < 0.01:
         return 1
-    return int(math.ceil(stats.poisson.ppf(1.0 - 1.0 / 1000.0, per_tick))) + 1
+    return math.ceil(stats.poisson.ppf(1.0 - 1.0 / 1000.0, per_tick)) + 1
 
 
 def expected_upper_bound(weight_mean: float, weight_std: float, spikes_per_second: float,
@@ -101,7 +101,7 @@ def expected_upper_bound(weight_mean: float, weight_std: float, spikes_per_secon
     """Mean plus ``sigma`` standard deviations of the summed input in one tick (spec §2)."""
     avg = float(n_synapses_in * spikes_per_second) / steps_per_second
     poisson_variance = avg * weight_mean**2
-    upper = int(round(avg + POISSON_SIGMA_SUMMATION_LIMIT * math.sqrt(avg)))
+    upper = round(avg + POISSON_SIGMA_SUMMATION_LIMIT * math.sqrt(avg))
     weight_variance = 0.0
     if weight_std > 0 and avg > 0:
         lngamma = special.gammaln(1 + upper)

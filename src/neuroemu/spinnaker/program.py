@@ -8,7 +8,6 @@ parameters to s16.15 and seed the Poisson cores.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -14,7 +14,7 @@ import numpy as np
 from neuroemu.errors import InvalidParameterError, NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.spinnaker import cells, kernel
 from neuroemu.spinnaker.neuron_constants import CONSTANT_MODES
-from neuroemu.spinnaker.program import Mapping, MachineProgram, _rec_layout
+from neuroemu.spinnaker.program import MachineProgram, Mapping, _rec_layout
 
 MACHINE = cells.MACHINE
 
@@ -164,7 +164,7 @@ class SpiNNakerToolchain:
         max_rows = 1
         for pop in pops:
             lay = m.layout(pop)
-            every = int(round(pop.recorder.sampling_interval / self.state.dt))
+            every = round(pop.recorder.sampling_interval / self.state.dt)
             sl = slice(lay.offset, lay.offset + pop.size)
             interval[sl] = every
             first = -(-t_now // every)

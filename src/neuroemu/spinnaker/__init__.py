@@ -16,11 +16,8 @@ from pyNN.recording import *
 from pyNN.space import Space  # noqa: F401
 
 from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
-from neuroemu.pynn import populations as _pops
-from neuroemu.pynn import projections as _projs
-from neuroemu.pynn import recording as _rec
+from neuroemu.pynn.backend import build_backend
 from neuroemu.pynn.connectors import NativeRNG  # noqa: F401
-from neuroemu.pynn.control import build_end, build_setup
 from neuroemu.spinnaker import simulator
 from neuroemu.spinnaker.cells import (
     MACHINE,
@@ -35,36 +32,13 @@ from neuroemu.spinnaker.cells import (
 globals().update(UNSUPPORTED_MODELS)
 
 
-class Recorder(_rec.Recorder):
-    _simulator = simulator
-
-
-class Assembly(_pops.Assembly):
-    _simulator = simulator
-
-
-class PopulationView(_pops.PopulationView):
-    _simulator = simulator
-    _assembly_class = Assembly
-
-
-class Population(_pops.Population):
-    __doc__ = _pops.Population.__doc__
-    _simulator = simulator
-    _recorder_class = Recorder
-    _assembly_class = Assembly
-    _view_class = PopulationView
+class _SpiNNakerPopulation:
+    """sPyNNaker's extra Population methods."""
 
     def set_max_atoms_per_core(self, n) -> None:
         """sPyNNaker extension: atoms of this population per core."""
         simulator.state.toolchain.network_changed("core size change", self.label)
         self.additional_parameters["neurons_per_core"] = int(n)
-
-
-class Projection(_projs.Projection):
-    __doc__ = _projs.Projection.__doc__
-    _simulator = simulator
-    _static_synapse_class = StaticSynapse
 
 
 def _configure(state, max_delay=None, constants="7.4.1", **extra):
@@ -82,14 +56,8 @@ def _configure(state, max_delay=None, constants="7.4.1", **extra):
                       "and are ignored", NeuroemuWarning, stacklevel=3)
 
 
-setup = build_setup(simulator, _configure, default_timestep=1.0)
-end = build_end(simulator)
-run, run_until = common.build_run(simulator)
-run_for = run
-reset = common.build_reset(simulator)
-initialize = common.initialize
-get_current_time, get_time_step, get_min_delay, _get_max_delay, num_processes, rank = \
-    common.build_state_queries(simulator)
+globals().update(build_backend(simulator, StaticSynapse, _configure, default_timestep=1.0,
+                               population_mixin=_SpiNNakerPopulation))
 
 
 def get_max_delay():
@@ -122,19 +90,6 @@ def set_number_of_synapse_cores(neuron_type, n) -> None:
     """sPyNNaker extension; split synapse cores change timing only, not results here."""
     if n is not None and int(n) < 0:
         raise ValueError(f"number of synapse cores must be >= 0, got {n}")
-
-
-create = common.build_create(Population)
-connect = common.build_connect(Projection, FixedProbabilityConnector, StaticSynapse)
-record = common.build_record(simulator)
-
-
-def record_v(source, filename):
-    return record(["v"], source, filename)
-
-
-def record_gsyn(source, filename):
-    return record(["gsyn_exc", "gsyn_inh"], source, filename)
 
 
 def list_standard_models():

@@ -123,19 +123,23 @@ class _SpiNNakerCurrentSource:
         return simulator
 
     def __init__(self, **parameters):
-        self._native: dict = {}
         self.targets: list = []
         super().__init__(**parameters)
         self._simulator.state.toolchain.register_current_source(self)
 
     def set_native_parameters(self, parameters) -> None:
-        parameters.evaluate(simplify=True)
-        self._native.update(dict(parameters.items()))
-        if getattr(self, "targets", None):
-            self._simulator.state.toolchain.current_sources_changed(self)
+        self._simulator.state.toolchain.current_sources_changed(self)
+        self.parameter_space.update(**dict(parameters.items()))
 
     def get_native_parameters(self) -> ParameterSpace:
-        return ParameterSpace(dict(self._native))
+        return self.parameter_space
+
+    @property
+    def _native(self) -> dict:
+        """Current parameter values (identity translation: native names = PyNN names)."""
+        space = ParameterSpace(dict(self.parameter_space.items()), self.get_schema(), (1,))
+        space.evaluate(simplify=True)
+        return dict(space.items())
 
     def inject_into(self, cells) -> None:
         """Inject into a Population, PopulationView, Assembly or a list of IDs."""

@@ -133,6 +133,39 @@ class StaticSynapse(std_syn.StaticSynapse):
 
 NEURON_CELLS = (IF_curr_exp, IF_cond_exp, IF_curr_delta, IF_curr_dual_exp, Izhikevich,
                 Izhikevich_cond)
+class STDPMechanism(std_syn.STDPMechanism):
+    """Spike-timing-dependent plasticity as sPyNNaker 7.x runs it (see ``stdp.py``)."""
+
+    base_translations = build_translations(("weight", "weight"), ("delay", "delay"),
+                                           ("dendritic_delay_fraction",
+                                            "dendritic_delay_fraction"))
+    parameter_checks = {"weight": check_weights,  # noqa: RUF012 (PyNN convention)
+                        "delay": check_non_negative_delays}
+
+    def _get_minimum_delay(self):
+        from neuroemu.spinnaker import simulator
+        return simulator.state.min_delay
+
+
+class SpikePairRule(std_syn.SpikePairRule):
+    __doc__ = std_syn.SpikePairRule.__doc__
+    translations = _identity(std_syn.SpikePairRule)
+
+
+class AdditiveWeightDependence(std_syn.AdditiveWeightDependence):
+    """Additive: on the machine a pairing moves the weight by ``A_plus``·trace (in weight
+    units, not scaled by ``w_max`` as in NEST's ``stdp_synapse``), clamped to
+    [w_min, w_max] after each step."""
+
+    translations = _identity(std_syn.AdditiveWeightDependence)
+
+
+class MultiplicativeWeightDependence(std_syn.MultiplicativeWeightDependence):
+    """Multiplicative: potentiation scales with (w_max − w), depression with (w − w_min)."""
+
+    translations = _identity(std_syn.MultiplicativeWeightDependence)
+
+
 SOURCE_CELLS = (SpikeSourceArray, SpikeSourcePoisson)
 SUPPORTED_CELLS = (*NEURON_CELLS, *SOURCE_CELLS)
 #: standard PyNN names this backend implements (extra models live in ``extra_models``)
@@ -153,10 +186,10 @@ def _standard_classes(module, root):
 
 
 #: sPyNNaker 7.4.1 has these, neuroemu does not model them yet (the issue tracker plans them)
-_LATER = {"IF_curr_alpha", "STDPMechanism", "SpikePairRule", "AdditiveWeightDependence",
-          "MultiplicativeWeightDependence", "Vogels2011Rule"}
+_LATER = {"IF_curr_alpha", "Vogels2011Rule"}
 _SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS} | {
-    "StaticSynapse", "DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"}
+    "StaticSynapse", "STDPMechanism", "SpikePairRule", "AdditiveWeightDependence",
+    "MultiplicativeWeightDependence", "DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"}
 
 
 def _hint(name: str) -> str:

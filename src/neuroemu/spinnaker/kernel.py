@@ -26,6 +26,7 @@ from numba import njit, prange
 from neuroemu.engine.fixedpoint import decay_s1615, mul_s1615
 from neuroemu.spinnaker.current_sources import current_source_offset
 from neuroemu.spinnaker.poisson import poisson_core_tick
+from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # core kinds
 NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
@@ -43,12 +44,13 @@ N_PARAMS = 21
 # columns of the per-core integer table
 (C_KIND, C_LO, C_HI, C_MODEL, C_RING_OFF, C_IDX_BITS, C_DELAY_MASK, C_SHIFT0, C_SHIFT1,
  C_SHIFT2, C_INBOX_OFF, C_OUT_OFF, C_SUB, C_AUX_OFF, C_AUX_LEN, C_SLOTS, C_STAGES, C_INPUT,
- C_N_TYPES, C_TYPE_BITS) = range(20)
+ C_N_TYPES, C_TYPE_BITS, C_STDP) = range(21)
 # C_SUB: Poisson core -> index among Poisson cores; delay core -> its first stage key.
 # C_AUX_OFF/C_AUX_LEN: Poisson -> first Poisson atom; array core -> its event range;
 # delay core -> offset and length (ticks) of its spike history.
 # C_N_TYPES: synapse types (2, or 3 for dual excitatory); the last one is inhibitory.
-N_CORE_COLS = 20
+# C_STDP: index of the core's STDP rule, -1 if it has no plastic synapses.
+N_CORE_COLS = 21
 # provenance counters per core
 PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
 # conductance input: g = syn >> 10 (7.4.1 binary, spec §1.6)
@@ -89,9 +91,44 @@ def _excitatory_current(state, params, n, col, input_type, v):
 
 
 @njit(cache=True)
+def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask, shift_time,
+                 prov, pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, lut_plus,
+                 lut_minus, lut_plus_len, lut_minus_len, wdep, wpar):
+    """A presynaptic spike through a plastic row: deferred STDP update of every synapse,
+    new weight into the ring buffer and back into the row (spec §8, ``stdp.py``)."""
+    idx_bits = cores[c, C_IDX_BITS]
+    ti_bits = idx_bits + cores[c, C_TYPE_BITS]
+    last_t = pre_time[prow]
+    last_tr = pre_trace[prow]
+    pre_time[prow] = t_pre
+    pre_trace[prow] = pre_trace_after_spike(t_pre, last_t, last_tr, lut_plus, lut_plus_len)
+    lo = cores[c, C_LO]
+    for w in range(r0, r0 + length):
+        word = np.int64(words[w])
+        ctrl = word & 0xFFFF
+        s = (ctrl >> idx_bits) & ((1 << (ti_bits - idx_bits)) - 1)
+        d = ctrl >> ti_bits
+        n = lo + (ctrl & ((1 << idx_bits) - 1))
+        shift = cores[c, C_SHIFT0 + s]
+        weight = plastic_synapse_update(
+            (word >> 16) << shift, n, d, t_pre, last_t, last_tr, post_n, post_t, post_tr,
+            post_dummy, lut_plus, lut_plus_len, lut_minus, lut_minus_len, wdep, wpar[s])
+        new_w = (weight >> shift) & 0xFFFF
+        words[w] = np.uint32((new_w << 16) | ctrl)
+        idx = roff + ((ctrl + shift_time) & ring_mask)
+        acc = np.int64(ring[idx]) + new_w
+        if acc > 0xFFFF:
+            acc = 0xFFFF
+            prov[c, PROV_SATURATED] += 1
+        ring[idx] = np.uint16(acc)
+
+
+@njit(cache=True)
 def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, inbox_cnt,
-                 inbox_time, inbox_n, out_key, out_cnt, out_n, prov, cs_ptr, cs_inst, cs_i,
-                 cs_f, cs_kiss, step_tick, step_amp, rec_v_col, rec_ge_col, rec_gi_col,
+                 inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov, cs_ptr,
+                 cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp, pre_time, pre_trace,
+                 post_n, post_t, post_tr, post_dummy, lut_plus, lut_minus, lut_len, wdep, wpar,
+                 rec_v_col, rec_ge_col, rec_gi_col,
                  rec_interval, rec_row0, rec_v, rec_ge, rec_gi):
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     roff = cores[c, C_RING_OFF]
@@ -104,10 +141,20 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
     input_type = cores[c, C_INPUT]
     # 1. synaptic rows of the packets routed to this core
     ib = cores[c, C_INBOX_OFF]
+    rule = cores[c, C_STDP]
     for e in range(inbox_n[c]):
         r0 = inbox_row[ib + e]
         cnt = inbox_cnt[ib + e]
         shift_time = (inbox_time[ib + e] & dmask) << ti_bits
+        prow = inbox_prow[ib + e]
+        if prow >= 0:
+            for _ in range(cnt):
+                _plastic_row(c, r0, inbox_len[ib + e], prow, inbox_time[ib + e], cores, words,
+                             ring, roff, ring_mask, shift_time, prov, pre_time, pre_trace,
+                             post_n, post_t, post_tr, post_dummy, lut_plus[rule],
+                             lut_minus[rule], lut_len[rule, 0], lut_len[rule, 1], wdep[rule],
+                             wpar[rule])
+            continue
         for w in range(r0, r0 + inbox_len[ib + e]):
             word = np.int64(words[w])
             weight = word >> 16
@@ -193,6 +240,9 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
                 state[n, S_REFRACT] = np.int32(params[n, P_T_REFRACT])
             state[n, S_V] = v
         if spiked:
+            if rule >= 0:
+                add_post_event(n, t, post_n, post_t, post_tr, post_dummy, lut_minus[rule],
+                               lut_len[rule, 1])
             out_key[ob + n_out] = n
             out_cnt[ob + n_out] = 1
             n_out += 1
@@ -262,10 +312,11 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
 
 @njit(cache=True, parallel=True)
 def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, route_core,
-              route_row, route_len, inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_n,
+              route_row, route_len, route_prow, inbox_row, inbox_len, inbox_cnt, inbox_time,
+              inbox_prow, inbox_n,
               pend_key, pend_cnt, pend_time, pend_n, out_key, out_cnt, out_n, prov,
               arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_fields, poisson_counts,
-              current_sources, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col, rec_gi_col, rec_interval,
+              current_sources, stdp_tables, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col, rec_gi_col, rec_interval,
               rec_row0, rec_v, rec_ge, rec_gi):
     """Advance the machine from tick ``t_start`` by ``n_ticks`` ticks (state in place)."""
     n_cores = cores.shape[0]
@@ -281,6 +332,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
                 inbox_len[slot] = route_len[r]
                 inbox_cnt[slot] = pend_cnt[q]
                 inbox_time[slot] = pend_time[q]
+                inbox_prow[slot] = route_prow[r]
                 inbox_n[c] += 1
         pend_n[0] = 0
         # 2. every core does its tick
@@ -288,8 +340,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
             kind = cores[c, C_KIND]
             if kind == NEURON_CORE:
                 _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len,
-                             inbox_cnt, inbox_time, inbox_n, out_key, out_cnt, out_n, prov,
-                             *current_sources, rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0,
+                             inbox_cnt, inbox_time, inbox_prow, inbox_n, out_key, out_cnt,
+                             out_n, prov, *current_sources, *stdp_tables, rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0,
                              rec_v, rec_ge, rec_gi)
             elif kind == POISSON_CORE:
                 sub = cores[c, C_SUB]

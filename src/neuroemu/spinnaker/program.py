@@ -20,12 +20,17 @@ from neuroemu.spinnaker import cells, kernel, mapping
 from neuroemu.spinnaker.current_sources import build_current_sources
 from neuroemu.spinnaker.neuron_constants import membrane_constants, synapse_constants
 from neuroemu.spinnaker.poisson import build_poisson_program
+from neuroemu.spinnaker.stdp_host import build_stdp_tables
 
 IZK_THRESHOLD = 30.0  # mV, static threshold of sPyNNaker's Izhikevich models (spec §1.5)
 _SYNAPSE_TAUS = {2: ("tau_syn_E", "tau_syn_I"), 3: ("tau_syn_E", "tau_syn_E2", "tau_syn_I")}
 _SYNAPSE_STATE_NAMES = {(False, 2): ("isyn_exc", "isyn_inh"), (True, 2): ("gsyn_exc", "gsyn_inh"),
                         (False, 3): ("isyn_exc", "isyn_exc2", "isyn_inh")}
 GLOBAL_WEIGHT_SCALE = {kernel.CURRENT: 1.0, kernel.CONDUCTANCE: 1024.0, kernel.DELTA: 1.0}
+
+
+def is_plastic(projection) -> bool:
+    return isinstance(projection.synapse_type, cells.STDPMechanism)
 
 
 def neuron_model_of(celltype) -> tuple[int, int]:
@@ -230,6 +235,8 @@ class Mapping:
             for proj, pl, mask in incoming.get(id(layout.population), []):
                 s = receptor_index(layout.population.celltype, proj.receptor_type)
                 w = np.abs(np.asarray(proj._values["weight"], dtype=float)[mask]) * gws
+                if is_plastic(proj):  # sPyNNaker sizes plastic rows for w_max
+                    w = np.maximum(w, float(np.max(proj._values["w_max"])) * gws)
                 spikes, rate = self._spikes_per_tick(proj)
                 n_conns = self._max_in_degree(proj, pl)
                 total[s] += spikes * float(w.max()) * n_conns
@@ -361,6 +368,8 @@ class MachineProgram:
         for c, (layout, k) in enumerate(core_rows):
             self.core_of_atom[cores[c, kernel.C_LO]:cores[c, kernel.C_HI]] = c
         self._build_rows(projections)
+        self.stdp = build_stdp_tables(m, projections, cores, m.n_atoms, self.n_plastic_rows,
+                                      GLOBAL_WEIGHT_SCALE)
         self.current_sources = build_current_sources(
             current_sources, lambda pop, idx: m.layout(pop).offset + idx, self.core_of_atom,
             m.n_atoms, m.dt)
@@ -373,6 +382,7 @@ class MachineProgram:
         self.inbox_len = np.zeros(max(1, n_inbox), dtype=np.int64)
         self.inbox_cnt = np.zeros(max(1, n_inbox), dtype=np.int32)
         self.inbox_time = np.zeros(max(1, n_inbox), dtype=np.int64)
+        self.inbox_prow = np.zeros(max(1, n_inbox), dtype=np.int64)
         self.inbox_n = np.zeros(n_cores, dtype=np.int64)
         self.pend_key = np.zeros(max(1, out_off), dtype=np.int64)
         self.pend_cnt = np.zeros(max(1, out_off), dtype=np.int32)
@@ -430,11 +440,16 @@ class MachineProgram:
 
     def _build_rows(self, projections) -> None:
         m = self.mapping
-        keys, cores, words = [], [], []
+        keys, cores, words, plastic, origin = [], [], [], [], []
+        self.conn_offset = {}
+        n_conns = 0
         for proj in projections:
             pl = m.projections[id(proj)]
+            self.conn_offset[id(proj)] = n_conns
             s = receptor_index(proj.post.celltype, proj.receptor_type)
             for layout, mask in m.post_parts(pl):
+                origin.append(n_conns + np.flatnonzero(mask))
+                plastic.append(np.full(int(mask.sum()), is_plastic(proj)))
                 pre = pl.pre_atom[mask]
                 post = pl.post_atom[mask]
                 d = pl.delay[mask]
@@ -460,29 +475,35 @@ class MachineProgram:
                 keys.append(key)
                 cores.append(core)
                 words.append((pl.weight_int[mask].astype(np.int64) << 16) | ctrl)
+            n_conns += pl.pre_atom.size
         # spikes of sources with delayed connections also go to their delay-extension cores
-        for j, dc in enumerate(self.delay_cores):
+        for dc in self.delay_cores:
             atoms = np.arange(dc["lo"], dc["hi"], dtype=np.int64)
             keys.append(atoms)
             cores.append(np.full(atoms.size, dc["core"], dtype=np.int64))
             words.append(np.full(atoms.size, -1, dtype=np.int64))
-        if keys:
-            key = np.concatenate(keys)
-            core = np.concatenate(cores)
-            word = np.concatenate(words)
-        else:
-            key = core = word = np.zeros(0, dtype=np.int64)
-        order = np.lexsort((core, key))
-        key, core, word = key[order], core[order], word[order]
+            plastic.append(np.zeros(atoms.size, dtype=bool))
+            origin.append(np.full(atoms.size, -1, dtype=np.int64))
+        key, core, word, plast, orig = (np.concatenate(x) if x else np.zeros(0, np.int64)
+                                        for x in (keys, cores, words, plastic, origin))
+        plast = plast.astype(bool)
+        order = np.lexsort((plast, core, key))
+        key, core, word, plast, orig = key[order], core[order], word[order], plast[order], \
+            orig[order]
         is_delay_entry = word < 0
         self.words = np.where(is_delay_entry, 0, word).astype(np.uint32)
+        self.word_of_connection = np.zeros(n_conns, dtype=np.int64)
+        self.word_of_connection[orig[orig >= 0]] = np.flatnonzero(orig >= 0)
         boundary = np.ones(key.size, dtype=bool)
-        boundary[1:] = (key[1:] != key[:-1]) | (core[1:] != core[:-1])
+        boundary[1:] = (key[1:] != key[:-1]) | (core[1:] != core[:-1]) | (plast[1:] != plast[:-1])
         starts = np.flatnonzero(boundary)
         lengths = np.diff(np.append(starts, key.size))
         self.route_core = core[starts].astype(np.int64)
         self.route_row = starts.astype(np.int64)
         self.route_len = lengths.astype(np.int64)
+        row_plastic = plast[starts]
+        self.route_prow = np.full(starts.size, -1, dtype=np.int64)
+        self.route_prow[row_plastic] = np.arange(int(row_plastic.sum()))
         delay_route = is_delay_entry[starts]
         # a delay-extension entry's "row" is the source's index within the delay core
         self.route_row[delay_route] = key[starts][delay_route] - \
@@ -492,6 +513,7 @@ class MachineProgram:
         np.add.at(self.route_ptr, key[starts] + 1, 1)
         self.route_ptr = np.cumsum(self.route_ptr)
         self.n_synapses = int((~is_delay_entry).sum())
+        self.n_plastic_rows = int(row_plastic.sum())
 
     # -- neurons --------------------------------------------------------------------------
     def update_neuron_parameters(self) -> None:

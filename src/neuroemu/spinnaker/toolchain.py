@@ -126,11 +126,10 @@ class SpiNNakerToolchain:
                         "non-negative times in ascending order")
 
     def check_projection(self, projection) -> None:
-        from pyNN.standardmodels.synapses import StaticSynapse
-        if not isinstance(projection.synapse_type, StaticSynapse):
+        if not isinstance(projection.synapse_type, (cells.StaticSynapse, cells.STDPMechanism)):
             raise UnsupportedFeatureError(
                 f"synapse type {type(projection.synapse_type).__name__}", MACHINE,
-                "only StaticSynapse is available in this version of neuroemu")
+                "StaticSynapse and STDPMechanism are emulated")
         if not isinstance(projection.post.celltype, cells.NEURON_CELLS):
             raise UnsupportedFeatureError(
                 f"projection onto {type(projection.post.celltype).__name__}", MACHINE)
@@ -153,7 +152,13 @@ class SpiNNakerToolchain:
         """What the machine holds for ``name`` of every connection (quantised, rounded)."""
         pl = self.mapping.projections[id(projection)]
         if name == "weight":
-            return pl.sign * pl.weight_int.astype(float) / pl.scale
+            weight_int = pl.weight_int
+            prog = self._program
+            if prog is not None and isinstance(projection.synapse_type, cells.STDPMechanism):
+                first = prog.conn_offset[id(projection)]
+                words = prog.words[prog.word_of_connection[first:first + pl.pre_atom.size]]
+                weight_int = words >> 16
+            return pl.sign * weight_int.astype(float) / pl.scale
         if name == "delay":
             return pl.delay * self.state.dt
         return np.asarray(projection._values[name], dtype=float)
@@ -196,11 +201,12 @@ class SpiNNakerToolchain:
         saturated_before = int(prog.prov[:, kernel.PROV_SATURATED].sum())
         kernel.run_ticks(
             t_now, n_ticks, prog.cores, prog.state, prog.params, prog.words, prog.ring,
-            prog.route_ptr, prog.route_core, prog.route_row, prog.route_len, prog.inbox_row,
-            prog.inbox_len, prog.inbox_cnt, prog.inbox_time, prog.inbox_n, prog.pend_key,
+            prog.route_ptr, prog.route_core, prog.route_row, prog.route_len, prog.route_prow,
+            prog.inbox_row, prog.inbox_len, prog.inbox_cnt, prog.inbox_time, prog.inbox_prow,
+            prog.inbox_n, prog.pend_key,
             prog.pend_cnt, prog.pend_time, prog.pend_n, prog.out_key, prog.out_cnt,
             prog.out_n, prog.prov, prog.arr_ptr, prog.arr_tick, prog.arr_atom, prog.arr_cnt,
-            prog.hist, prog.poisson, prog.poisson_counts, prog.current_sources, spike_col, rec_spikes, v_col,
+            prog.hist, prog.poisson, prog.poisson_counts, prog.current_sources, prog.stdp, spike_col, rec_spikes, v_col,
             ge_col, gi_col, interval, row0, rec_v, rec_ge, rec_gi)
         saturated = int(prog.prov[:, kernel.PROV_SATURATED].sum()) - saturated_before
         self.provenance["ring_buffer_saturations"] += saturated

@@ -23,13 +23,17 @@ from neuroemu.spinnaker.cells import (  # noqa: F401
     MACHINE,
     STANDARD_CELLS,
     UNSUPPORTED_MODELS,
+    AdditiveWeightDependence,
     IF_cond_exp,
     IF_curr_delta,
     IF_curr_exp,
     Izhikevich,
+    MultiplicativeWeightDependence,
+    SpikePairRule,
     SpikeSourceArray,
     SpikeSourcePoisson,
     StaticSynapse,
+    STDPMechanism,
 )
 from neuroemu.spinnaker.current_sources import (  # noqa: F401
     ACSource,

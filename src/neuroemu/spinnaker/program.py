@@ -109,8 +109,11 @@ def max_atoms_per_core(population, per_class: dict) -> int:
 
 
 def _spike_times(population) -> list:
-    return [np.asarray(s.value if hasattr(s, "value") else s, dtype=float)
-            for s in population._parameters["spike_times"]]
+    """Spike times of every cell of a SpikeSourceArray (one array per cell)."""
+    seqs = population._parameters["spike_times"]
+    if hasattr(seqs, "value"):  # a single-cell population may hold a bare Sequence
+        seqs = [seqs]
+    return [np.asarray(s.value if hasattr(s, "value") else s, dtype=float) for s in seqs]
 
 
 class Mapping:

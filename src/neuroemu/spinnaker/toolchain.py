@@ -14,7 +14,7 @@ import numpy as np
 from neuroemu.errors import InvalidParameterError, NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.spinnaker import cells, kernel
 from neuroemu.spinnaker.neuron_constants import CONSTANT_MODES
-from neuroemu.spinnaker.program import MachineProgram, Mapping, _rec_layout
+from neuroemu.spinnaker.program import MachineProgram, Mapping, _rec_layout, _spike_times
 
 MACHINE = cells.MACHINE
 
@@ -118,8 +118,7 @@ class SpiNNakerToolchain:
                     raise InvalidParameterError(pop.label, name, float(arr[~(arr >= 0)][0]),
                                                 ">= 0")
         if "spike_times" in p:
-            for i, seq in enumerate(p["spike_times"]):
-                times = np.asarray(seq.value if hasattr(seq, "value") else seq, dtype=float)
+            for i, times in enumerate(_spike_times(pop)):
                 if times.size and (times.min() < 0 or np.any(np.diff(times) < 0)):
                     raise InvalidParameterError(
                         pop.label, f"spike_times[{i}]", times.tolist()[:10],

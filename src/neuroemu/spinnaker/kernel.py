@@ -45,6 +45,8 @@ N_PARAMS = 13
 N_CORE_COLS = 16
 # provenance counters per core
 PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
+# rows of rec_interval / rec_row0 (per recorded state variable, per atom)
+REC_V, REC_GE, REC_GI = 0, 1, 2
 # conductance input: g = syn >> 10 (7.4.1 binary, spec §1.6)
 COND_SHIFT = 10
 
@@ -102,21 +104,14 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
         v = state[n, S_V]
         exc = state[n, S_EXC]
         inh = state[n, S_INH]
-        iv = rec_interval[n]
-        if iv > 0 and t % iv == 0:
-            row = t // iv - rec_row0[n]
-            if rec_v_col[n] >= 0:
-                rec_v[row, rec_v_col[n]] = v
-            if model == COND_EXP:
-                g_e = exc >> COND_SHIFT
-                g_i = inh >> COND_SHIFT
-            else:
-                g_e = exc
-                g_i = inh
-            if rec_ge_col[n] >= 0:
-                rec_ge[row, rec_ge_col[n]] = g_e
-            if rec_gi_col[n] >= 0:
-                rec_gi[row, rec_gi_col[n]] = g_i
+        if rec_v_col[n] >= 0 and t % rec_interval[REC_V, n] == 0:
+            rec_v[t // rec_interval[REC_V, n] - rec_row0[REC_V, n], rec_v_col[n]] = v
+        g_e = exc >> COND_SHIFT if model == COND_EXP else exc
+        g_i = inh >> COND_SHIFT if model == COND_EXP else inh
+        if rec_ge_col[n] >= 0 and t % rec_interval[REC_GE, n] == 0:
+            rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_e
+        if rec_gi_col[n] >= 0 and t % rec_interval[REC_GI, n] == 0:
+            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g_i
         if state[n, S_REFRACT] <= 0:
             if model == COND_EXP:
                 i_exc = mul_s1615(exc >> COND_SHIFT, np.int32(params[n, P_E_REV_E] - v))

@@ -55,10 +55,9 @@ class Recorder(recording.Recorder):
 
     def _record(self, variable, new_ids, sampling_interval=None):
         if sampling_interval is not None and variable.name != "spikes":
+            # PyNN's own ``sampling_interval`` stays dt (its segment builder asserts with it;
+            # dt is never above a signal's interval); each signal gets its own period below
             self.sampling_intervals[variable.name] = float(sampling_interval)
-            # PyNN's segment builder asserts with this one value; the smallest interval in use
-            # keeps that check true, and _get_current_segment sets each signal's own period
-            self.sampling_interval = min(self.sampling_intervals.values())
         self._simulator.state.toolchain.recording_changed(self.population)
 
     def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
@@ -99,5 +98,4 @@ class Recorder(recording.Recorder):
 
     def _reset(self):
         self.sampling_intervals = {}
-        self.sampling_interval = self._simulator.state.dt
         self._simulator.state.toolchain.recording_changed(self.population)

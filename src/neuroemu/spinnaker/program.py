@@ -135,11 +135,13 @@ class Mapping:
                                 np.zeros(pre.size, np.uint16), np.ones(pre.size),
                                 np.where(weights < 0, -1.0, 1.0))
 
-    def _source_layout(self, atom: int) -> PopulationLayout:
-        for layout in self.layouts.values():
-            if layout.offset <= atom < layout.offset + layout.population.size:
-                return layout
-        raise KeyError(atom)
+    def source_layouts(self, atoms: np.ndarray) -> list[PopulationLayout]:
+        """The distinct layouts (populations) holding ``atoms``, by a binary search over
+        the population offsets (layouts are stored in offset order)."""
+        ordered = list(self.layouts.values())
+        offsets = np.array([lay.offset for lay in ordered], dtype=np.int64)
+        which = np.searchsorted(offsets, np.unique(atoms), side="right") - 1
+        return [ordered[k] for k in np.unique(which)]
 
     def _spikes_per_tick(self, proj) -> tuple[float, float]:
         """(worst-case spikes per tick, mean rate in Hz) of the projection's sources."""
@@ -364,8 +366,7 @@ class MachineProgram:
                 if d.max() <= layout.slots:
                     continue
                 stages = (d - 1) // layout.slots
-                for src_layout in {id(m._source_layout(int(a))): m._source_layout(int(a))
-                                   for a in np.unique(pl.pre_atom[mask][stages > 0])}.values():
+                for src_layout in m.source_layouts(pl.pre_atom[mask][stages > 0]):
                     key = (id(src_layout.population), layout.slots)
                     need[key] = max(need.get(key, 0), int(stages.max()))
         self.delay_cores = []
@@ -409,8 +410,7 @@ class MachineProgram:
                 key = pre.copy()
                 delayed = stage > 0
                 if delayed.any():
-                    for src in {id(m._source_layout(int(a))): m._source_layout(int(a))
-                                for a in np.unique(pre[delayed])}.values():
+                    for src in m.source_layouts(pre[delayed]):
                         sel = delayed & (pre >= src.offset) & \
                             (pre < src.offset + src.population.size)
                         dci = self._delay_core_for(id(src.population), layout.slots, pre[sel])

@@ -113,11 +113,11 @@ def test_rejected_population_is_not_part_of_the_network(fresh):
 
 def test_invalid_set_between_runs_rejected(fresh):
     """Also after a run: the error comes from set(), the next run is not reached."""
-    pop = sim.Population(2, sim.IF_curr_exp(), label="later")
+    pop = sim.Population(2, sim.SpikeSourcePoisson(rate=5.0), label="later")
     sim.run(5)
     with pytest.raises(ValueError) as excinfo:
-        pop.set(tau_m=-1.0)
-    _assert_names(excinfo, "later", "tau_m", "-1.0")
+        pop.set(rate=-1.0)
+    _assert_names(excinfo, "later", "rate", "-1.0")
     assert sim.get_current_time() == 5.0
 
 
@@ -125,7 +125,7 @@ def test_invalid_set_between_runs_rejected(fresh):
 # unsupported cell types
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["HH_cond_exp", "Izhikevich", "EIF_cond_exp_isfa_ista"])
+@pytest.mark.parametrize("name", ["HH_cond_exp", "IF_cond_alpha", "EIF_cond_exp_isfa_ista"])
 def test_unsupported_cell_type(fresh, name):
     """Cell types this backend does not model raise NotImplementedError naming the model
     and SpiNNaker, as soon as the cell type is instantiated."""

@@ -35,6 +35,7 @@ class Projection(common.Projection):
         super().__init__(presynaptic_population, postsynaptic_population, connector,
                          synapse_type, source, receptor_type, space or Space(), label)
         toolchain = self._simulator.state.toolchain
+        toolchain.network_changed("Projection", self.label)
         toolchain.check_projection(self)
         pre, post, columns = generate_pairs(connector, self)
         self._pre_idx = pre

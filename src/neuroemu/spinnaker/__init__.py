@@ -19,15 +19,24 @@ from pyNN.space import Space  # noqa: F401
 from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn.backend import build_backend
 from neuroemu.pynn.connectors import NativeRNG  # noqa: F401
-from neuroemu.spinnaker import simulator
-from neuroemu.spinnaker.cells import (
+from neuroemu.spinnaker import extra_models, simulator  # noqa: F401
+from neuroemu.spinnaker.cells import (  # noqa: F401
     MACHINE,
+    STANDARD_CELLS,
     UNSUPPORTED_MODELS,
     IF_cond_exp,
+    IF_curr_delta,
     IF_curr_exp,
+    Izhikevich,
     SpikeSourceArray,
     SpikeSourcePoisson,
     StaticSynapse,
+)
+from neuroemu.spinnaker.current_sources import (  # noqa: F401
+    ACSource,
+    DCSource,
+    NoisyCurrentSource,
+    StepCurrentSource,
 )
 
 globals().update(UNSUPPORTED_MODELS)
@@ -125,5 +134,4 @@ def set_number_of_synapse_cores(neuron_type, n) -> None:
 
 def list_standard_models():
     """The standard cell types this machine supports."""
-    return [c.__name__ for c in (IF_curr_exp, IF_cond_exp, SpikeSourceArray,
-                                 SpikeSourcePoisson)]
+    return [c.__name__ for c in STANDARD_CELLS]

@@ -52,6 +52,62 @@ class IF_cond_exp(std.IF_cond_exp):
     translations = _identity(std.IF_cond_exp)
 
 
+class IF_curr_delta(std.IF_curr_delta):
+    """LIF with instantaneous current input (sPyNNaker ``IF_curr_delta`` / ``IFCurDelta``).
+
+    As on the chip, the input of a tick is a current ``weight / dt`` (nA) applied for that
+    tick through the LIF update, not PyNN's exact voltage jump of ``weight`` mV.
+    """
+
+    translations = _identity(std.IF_curr_delta)
+    default_initial_values = dict(std.IF_curr_delta.default_initial_values,  # noqa: RUF012
+                                  isyn_exc=0.0, isyn_inh=0.0)
+    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]  # noqa: RUF012 (PyNN convention)
+    units = dict(std.IF_curr_delta.units, gsyn_exc="nA", gsyn_inh="nA",  # noqa: RUF012
+                 isyn_exc="nA", isyn_inh="nA")
+
+
+class IF_curr_dual_exp(std.IF_curr_exp):
+    """sPyNNaker extra model: two excitatory exponential synapse types and one inhibitory."""
+
+    default_parameters = dict(std.IF_curr_exp.default_parameters,  # noqa: RUF012
+                              tau_syn_E2=5.0)
+    default_initial_values = dict(std.IF_curr_exp.default_initial_values,  # noqa: RUF012
+                                  isyn_exc2=0.0)
+    translations = build_translations(*[(n, n) for n in default_parameters])
+    receptor_types = ("excitatory", "excitatory2", "inhibitory")
+    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]  # noqa: RUF012 (PyNN convention)
+    units = dict(std.IF_curr_exp.units, gsyn_exc="nA", gsyn_inh="nA",  # noqa: RUF012
+                 tau_syn_E2="ms", isyn_exc2="nA")
+
+
+class Izhikevich(std.Izhikevich):
+    """Izhikevich with exponential current synapses (sPyNNaker ``IZK_curr_exp``)."""
+
+    default_parameters = dict(std.Izhikevich.default_parameters,  # noqa: RUF012
+                              tau_syn_E=5.0, tau_syn_I=5.0)
+    default_initial_values = dict(std.Izhikevich.default_initial_values,  # noqa: RUF012
+                                  isyn_exc=0.0, isyn_inh=0.0)
+    translations = build_translations(*[(n, n) for n in default_parameters])
+    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]  # noqa: RUF012 (PyNN convention)
+    units = dict(std.Izhikevich.units, gsyn_exc="nA", gsyn_inh="nA",  # noqa: RUF012
+                 tau_syn_E="ms", tau_syn_I="ms", isyn_exc="nA", isyn_inh="nA")
+
+
+class Izhikevich_cond(std.Izhikevich):
+    """sPyNNaker extra model ``IZK_cond_exp``: Izhikevich with exponential conductances."""
+
+    default_parameters = dict(std.Izhikevich.default_parameters,  # noqa: RUF012
+                              tau_syn_E=5.0, tau_syn_I=5.0, e_rev_E=0.0, e_rev_I=-70.0)
+    default_initial_values = dict(std.Izhikevich.default_initial_values,  # noqa: RUF012
+                                  gsyn_exc=0.0, gsyn_inh=0.0)
+    translations = build_translations(*[(n, n) for n in default_parameters])
+    conductance_based = True
+    recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]  # noqa: RUF012 (PyNN convention)
+    units = dict(std.Izhikevich.units, gsyn_exc="uS", gsyn_inh="uS",  # noqa: RUF012
+                 tau_syn_E="ms", tau_syn_I="ms", e_rev_E="mV", e_rev_I="mV")
+
+
 class SpikeSourceArray(std.SpikeSourceArray):
     __doc__ = std.SpikeSourceArray.__doc__
     translations = _identity(std.SpikeSourceArray)
@@ -75,7 +131,13 @@ class StaticSynapse(std_syn.StaticSynapse):
         return simulator.state.min_delay
 
 
-SUPPORTED_CELLS = (IF_curr_exp, IF_cond_exp, SpikeSourceArray, SpikeSourcePoisson)
+NEURON_CELLS = (IF_curr_exp, IF_cond_exp, IF_curr_delta, IF_curr_dual_exp, Izhikevich,
+                Izhikevich_cond)
+SOURCE_CELLS = (SpikeSourceArray, SpikeSourcePoisson)
+SUPPORTED_CELLS = (*NEURON_CELLS, *SOURCE_CELLS)
+#: standard PyNN names this backend implements (extra models live in ``extra_models``)
+STANDARD_CELLS = (IF_curr_exp, IF_cond_exp, IF_curr_delta, Izhikevich, SpikeSourceArray,
+                  SpikeSourcePoisson)
 
 
 def _unsupported(name: str, base, hint: str):
@@ -91,10 +153,10 @@ def _standard_classes(module, root):
 
 
 #: sPyNNaker 7.4.1 has these, neuroemu does not model them yet (the issue tracker plans them)
-_LATER = {"IF_curr_alpha", "IF_curr_delta", "Izhikevich", "DCSource", "ACSource",
-          "StepCurrentSource", "NoisyCurrentSource", "STDPMechanism", "SpikePairRule",
-          "AdditiveWeightDependence", "MultiplicativeWeightDependence", "Vogels2011Rule"}
-_SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS} | {"StaticSynapse"}
+_LATER = {"IF_curr_alpha", "STDPMechanism", "SpikePairRule", "AdditiveWeightDependence",
+          "MultiplicativeWeightDependence", "Vogels2011Rule"}
+_SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS} | {
+    "StaticSynapse", "DCSource", "ACSource", "StepCurrentSource", "NoisyCurrentSource"}
 
 
 def _hint(name: str) -> str:

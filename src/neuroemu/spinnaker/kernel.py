@@ -24,43 +24,86 @@ import numpy as np
 from numba import njit, prange
 
 from neuroemu.engine.fixedpoint import decay_s1615, mul_s1615
+from neuroemu.spinnaker.current_sources import current_source_offset
 from neuroemu.spinnaker.poisson import poisson_core_tick
 
 # core kinds
 NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
-# neuron models
-CURR_EXP, COND_EXP = 0, 1
-# columns of the per-neuron state array (int32)
-S_V, S_EXC, S_INH, S_REFRACT = 0, 1, 2, 3
+# neuron models (C_MODEL) and input types (C_INPUT)
+LIF, IZK = 0, 1
+CURRENT, CONDUCTANCE, DELTA = 0, 1, 2
+# columns of the per-neuron state array (int32); synapse state per synapse type
+S_V, S_SYN0, S_SYN1, S_SYN2, S_REFRACT, S_U, S_H = range(7)
+N_STATE = 7
 # columns of the per-neuron constant array (int64)
 (P_V_REST, P_V_RESET, P_V_THRESH, P_EXP_TC, P_R, P_T_REFRACT, P_I_OFFSET, P_E_REV_E,
- P_E_REV_I, P_DECAY_E, P_INIT_E, P_DECAY_I, P_INIT_I) = range(13)
-N_PARAMS = 13
+ P_E_REV_I, P_DECAY0, P_INIT0, P_DECAY1, P_INIT1, P_DECAY2, P_INIT2, P_A, P_B, P_C, P_D,
+ P_RESET_H, P_DELTA_SCALE) = range(21)
+N_PARAMS = 21
 # columns of the per-core integer table
-(C_KIND, C_LO, C_HI, C_MODEL, C_RING_OFF, C_IDX_BITS, C_DELAY_MASK, C_SHIFT_E, C_SHIFT_I,
- C_INBOX_OFF, C_OUT_OFF, C_SUB, C_AUX_OFF, C_AUX_LEN, C_SLOTS, C_STAGES) = range(16)
+(C_KIND, C_LO, C_HI, C_MODEL, C_RING_OFF, C_IDX_BITS, C_DELAY_MASK, C_SHIFT0, C_SHIFT1,
+ C_SHIFT2, C_INBOX_OFF, C_OUT_OFF, C_SUB, C_AUX_OFF, C_AUX_LEN, C_SLOTS, C_STAGES, C_INPUT,
+ C_N_TYPES, C_TYPE_BITS) = range(20)
 # C_SUB: Poisson core -> index among Poisson cores; delay core -> its first stage key.
 # C_AUX_OFF/C_AUX_LEN: Poisson -> first Poisson atom; array core -> its event range;
 # delay core -> offset and length (ticks) of its spike history.
-N_CORE_COLS = 16
+# C_N_TYPES: synapse types (2, or 3 for dual excitatory); the last one is inhibitory.
+N_CORE_COLS = 20
 # provenance counters per core
 PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
 # rows of rec_interval / rec_row0 (per recorded state variable, per atom)
 REC_V, REC_GE, REC_GI = 0, 1, 2
 # conductance input: g = syn >> 10 (7.4.1 binary, spec §1.6)
 COND_SHIFT = 10
+# Izhikevich (spec §1.5): 0.040008544921875 = 1311 / 2^15; 1.85 as an s16.15 literal
+IZK_MAGIC = 1311
+IZK_TQ_OFFSET = 60621
+S1615_140, S1615_5 = 140 << 15, 5 << 15
+
+
+@njit(cache=True)
+def _izhikevich_step(state, params, n, h, current):
+    """RK2 midpoint update of (V, U) over ``h`` with the chip's s16.15 operations (§1.5)."""
+    v = np.int32(state[n, S_V])
+    u = np.int32(state[n, S_U])
+    a = np.int32(params[n, P_A])
+    b = np.int32(params[n, P_B])
+    pre = np.int32(S1615_140 + current - u)
+    alpha = np.int32(pre + mul_s1615(np.int32(S1615_5 + mul_s1615(IZK_MAGIC, v)), v))
+    eta = np.int32(v + (mul_s1615(h, alpha) >> 1))
+    beta = np.int32(mul_s1615(mul_s1615(h, np.int32(mul_s1615(b, v) - u)), a) >> 1)
+    dv = mul_s1615(h, np.int32(pre - beta + mul_s1615(
+        np.int32(S1615_5 + mul_s1615(IZK_MAGIC, eta)), eta)))
+    du = mul_s1615(mul_s1615(a, h), np.int32(-u - beta + mul_s1615(b, eta)))
+    state[n, S_V] = np.int32(v + dv)
+    state[n, S_U] = np.int32(u + du)
+
+
+@njit(cache=True)
+def _excitatory_current(state, params, n, col, input_type, v):
+    """Excitatory synapse state -> current (nA, s16.15) for one synapse type (spec §1.6)."""
+    syn = state[n, col]
+    if input_type == CONDUCTANCE:
+        return mul_s1615(syn >> COND_SHIFT, np.int32(params[n, P_E_REV_E] - v))
+    if input_type == DELTA:
+        return mul_s1615(syn, np.int32(params[n, P_DELTA_SCALE]))
+    return syn
 
 
 @njit(cache=True)
 def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, inbox_cnt,
-                 inbox_time, inbox_n, out_key, out_cnt, out_n, prov, rec_v_col, rec_ge_col,
-                 rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi):
+                 inbox_time, inbox_n, out_key, out_cnt, out_n, prov, cs_ptr, cs_inst, cs_i,
+                 cs_f, cs_kiss, step_tick, step_amp, rec_v_col, rec_ge_col, rec_gi_col,
+                 rec_interval, rec_row0, rec_v, rec_ge, rec_gi):
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     roff = cores[c, C_RING_OFF]
     idx_bits = cores[c, C_IDX_BITS]
-    ti_bits = idx_bits + 1
+    ti_bits = idx_bits + cores[c, C_TYPE_BITS]
+    n_types = cores[c, C_N_TYPES]
     dmask = cores[c, C_DELAY_MASK]
     ring_mask = ((dmask + 1) << ti_bits) - 1
+    model = cores[c, C_MODEL]
+    input_type = cores[c, C_INPUT]
     # 1. synaptic rows of the packets routed to this core
     ib = cores[c, C_INBOX_OFF]
     for e in range(inbox_n[c]):
@@ -81,58 +124,83 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
     # 2. ring-buffer slot of this tick -> synaptic state
     slot_base = roff + ((t & dmask) << ti_bits)
     n_here = hi - lo
-    shift_e = cores[c, C_SHIFT_E]
-    shift_i = cores[c, C_SHIFT_I]
-    for s in range(2):
+    for s in range(n_types):
         base = slot_base + (s << idx_bits)
-        sh = shift_e if s == 0 else shift_i
-        col = S_EXC if s == 0 else S_INH
-        pinit = P_INIT_E if s == 0 else P_INIT_I
+        sh = cores[c, C_SHIFT0 + s]
+        col = S_SYN0 + s
         for k in range(n_here):
             value = ring[base + k]
             if value != 0:
                 n = lo + k
                 inp = np.int32(np.int64(value) << sh)
-                state[n, col] = np.int32(state[n, col] + decay_s1615(inp, params[n, pinit]))
+                if input_type == DELTA:
+                    state[n, col] = np.int32(state[n, col] + inp)
+                else:
+                    state[n, col] = np.int32(state[n, col] + decay_s1615(
+                        inp, params[n, P_INIT0 + 2 * s]))
                 ring[base + k] = 0
     # 3. neuron updates in index order
-    model = cores[c, C_MODEL]
+    inh_col = S_SYN0 + n_types - 1
     ob = cores[c, C_OUT_OFF]
     n_out = 0
     for k in range(n_here):
         n = lo + k
         v = state[n, S_V]
-        exc = state[n, S_EXC]
-        inh = state[n, S_INH]
+        i_exc = np.int32(0)
+        g_exc = np.int32(0)
+        for col in range(S_SYN0, inh_col):
+            i_exc = np.int32(i_exc + _excitatory_current(state, params, n, col, input_type, v))
+            g_exc = np.int32(g_exc + (state[n, col] >> COND_SHIFT if input_type == CONDUCTANCE
+                                      else state[n, col]))
+        g_inh = state[n, inh_col]
+        if input_type == CONDUCTANCE:
+            g_inh = g_inh >> COND_SHIFT
+            i_inh = mul_s1615(-g_inh, np.int32(params[n, P_E_REV_I] - v))
+        elif input_type == DELTA:
+            i_inh = mul_s1615(g_inh, np.int32(params[n, P_DELTA_SCALE]))
+        else:
+            i_inh = g_inh
         if rec_v_col[n] >= 0 and t % rec_interval[REC_V, n] == 0:
             rec_v[t // rec_interval[REC_V, n] - rec_row0[REC_V, n], rec_v_col[n]] = v
-        g_e = exc >> COND_SHIFT if model == COND_EXP else exc
-        g_i = inh >> COND_SHIFT if model == COND_EXP else inh
         if rec_ge_col[n] >= 0 and t % rec_interval[REC_GE, n] == 0:
-            rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_e
+            rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_exc
         if rec_gi_col[n] >= 0 and t % rec_interval[REC_GI, n] == 0:
-            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g_i
-        if state[n, S_REFRACT] <= 0:
-            if model == COND_EXP:
-                i_exc = mul_s1615(exc >> COND_SHIFT, np.int32(params[n, P_E_REV_E] - v))
-                i_inh = mul_s1615(-(inh >> COND_SHIFT), np.int32(params[n, P_E_REV_I] - v))
-            else:
-                i_exc = exc
-                i_inh = inh
-            current = np.int32(i_exc - i_inh + params[n, P_I_OFFSET])
-            alpha = np.int32(mul_s1615(current, np.int32(params[n, P_R])) + params[n, P_V_REST])
-            v = np.int32(alpha - mul_s1615(np.int32(params[n, P_EXP_TC]), np.int32(alpha - v)))
+            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g_inh
+        external = current_source_offset(n, t, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss,
+                                         step_tick, step_amp)
+        current = np.int32(i_exc - i_inh + params[n, P_I_OFFSET] + external)
+        spiked = False
+        if model == IZK:
+            _izhikevich_step(state, params, n, np.int32(state[n, S_H]), current)
+            state[n, S_H] = np.int32(params[n, P_RESET_H])
+            if state[n, S_V] >= params[n, P_V_THRESH]:
+                spiked = True
+                state[n, S_V] = np.int32(params[n, P_C])
+                state[n, S_U] = np.int32(state[n, S_U] + params[n, P_D])
+                state[n, S_H] = mul_s1615(np.int32(params[n, P_RESET_H]), IZK_TQ_OFFSET)
         else:
-            state[n, S_REFRACT] -= 1
-        if v >= params[n, P_V_THRESH]:
-            v = np.int32(params[n, P_V_RESET])
-            state[n, S_REFRACT] = np.int32(params[n, P_T_REFRACT])
+            if state[n, S_REFRACT] <= 0:
+                alpha = np.int32(mul_s1615(current, np.int32(params[n, P_R])) +
+                                 params[n, P_V_REST])
+                v = np.int32(alpha - mul_s1615(np.int32(params[n, P_EXP_TC]),
+                                               np.int32(alpha - v)))
+            else:
+                state[n, S_REFRACT] -= 1
+            if v >= params[n, P_V_THRESH]:
+                spiked = True
+                v = np.int32(params[n, P_V_RESET])
+                state[n, S_REFRACT] = np.int32(params[n, P_T_REFRACT])
+            state[n, S_V] = v
+        if spiked:
             out_key[ob + n_out] = n
             out_cnt[ob + n_out] = 1
             n_out += 1
-        state[n, S_V] = v
-        state[n, S_EXC] = decay_s1615(exc, params[n, P_DECAY_E])
-        state[n, S_INH] = decay_s1615(inh, params[n, P_DECAY_I])
+        for s in range(n_types):
+            if input_type == DELTA:
+                state[n, S_SYN0 + s] = 0
+            else:
+                state[n, S_SYN0 + s] = decay_s1615(state[n, S_SYN0 + s],
+                                                    params[n, P_DECAY0 + 2 * s])
     out_n[c] = n_out
     prov[c, PROV_SPIKES] += n_out
 
@@ -196,7 +264,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
               route_row, route_len, inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_n,
               pend_key, pend_cnt, pend_time, pend_n, out_key, out_cnt, out_n, prov,
               arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_fields, poisson_counts,
-              rec_spike_col, rec_spikes, rec_v_col, rec_ge_col, rec_gi_col, rec_interval,
+              current_sources, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col, rec_gi_col, rec_interval,
               rec_row0, rec_v, rec_ge, rec_gi):
     """Advance the machine from tick ``t_start`` by ``n_ticks`` ticks (state in place)."""
     n_cores = cores.shape[0]
@@ -220,7 +288,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
             if kind == NEURON_CORE:
                 _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len,
                              inbox_cnt, inbox_time, inbox_n, out_key, out_cnt, out_n, prov,
-                             rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0,
+                             *current_sources, rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0,
                              rec_v, rec_ge, rec_gi)
             elif kind == POISSON_CORE:
                 sub = cores[c, C_SUB]

@@ -67,9 +67,15 @@ def delay_ticks(delays_ms: np.ndarray, dt: float) -> np.ndarray:
     return np.maximum(1, np.rint(np.asarray(delays_ms, dtype=float) / dt).astype(np.int64))
 
 
-def delay_slots(n_atom_bits: int, max_delay: int) -> tuple[int, int]:
+def type_bits(n_synapse_types: int) -> int:
+    """Bits of the synapse-type field of a synaptic word (1 for 2 types, 2 for 3)."""
+    return max(1, math.ceil(math.log2(n_synapse_types)))
+
+
+def delay_slots(n_atom_bits: int, max_delay: int,
+                n_synapse_types: int = N_SYNAPSE_TYPES) -> tuple[int, int]:
     """(slots used, slots available) of a core's ring buffer for ``max_delay`` ticks."""
-    n_delay_bits = MAX_RING_BUFFER_BITS - (n_atom_bits + math.ceil(math.log2(N_SYNAPSE_TYPES)))
+    n_delay_bits = MAX_RING_BUFFER_BITS - (n_atom_bits + type_bits(n_synapse_types))
     available = 2**n_delay_bits
     wanted = 2 ** math.ceil(math.log2(max(1, max_delay)))
     return min(wanted, available), available

@@ -13,14 +13,35 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyNN import connectors as pc
 
-from neuroemu.engine.fixedpoint import encode_s1615
+from neuroemu.engine.fixedpoint import encode_s1615, kdivk, kdivui
 from neuroemu.errors import DelayExtensionException
 from neuroemu.pynn.cells import resolve
 from neuroemu.spinnaker import cells, kernel, mapping
+from neuroemu.spinnaker.current_sources import build_current_sources
 from neuroemu.spinnaker.neuron_constants import membrane_constants, synapse_constants
 from neuroemu.spinnaker.poisson import build_poisson_program
 
-GLOBAL_WEIGHT_SCALE = {kernel.CURR_EXP: 1.0, kernel.COND_EXP: 1024.0}
+IZK_THRESHOLD = 30.0  # mV, static threshold of sPyNNaker's Izhikevich models (spec §1.5)
+_SYNAPSE_TAUS = {2: ("tau_syn_E", "tau_syn_I"), 3: ("tau_syn_E", "tau_syn_E2", "tau_syn_I")}
+_SYNAPSE_STATE_NAMES = {(False, 2): ("isyn_exc", "isyn_inh"), (True, 2): ("gsyn_exc", "gsyn_inh"),
+                        (False, 3): ("isyn_exc", "isyn_exc2", "isyn_inh")}
+GLOBAL_WEIGHT_SCALE = {kernel.CURRENT: 1.0, kernel.CONDUCTANCE: 1024.0, kernel.DELTA: 1.0}
+
+
+def neuron_model_of(celltype) -> tuple[int, int]:
+    """(neuron model, input type) of a neuron cell type, as the chip's binary composes them."""
+    model = kernel.IZK if isinstance(celltype, (cells.Izhikevich, cells.Izhikevich_cond)) \
+        else kernel.LIF
+    if isinstance(celltype, (cells.IF_cond_exp, cells.Izhikevich_cond)):
+        return model, kernel.CONDUCTANCE
+    if isinstance(celltype, cells.IF_curr_delta):
+        return model, kernel.DELTA
+    return model, kernel.CURRENT
+
+
+def receptor_index(celltype, receptor_type: str) -> int:
+    """Synapse-type index of a receptor (the order of ``celltype.receptor_types``)."""
+    return list(celltype.receptor_types).index(receptor_type)
 
 
 @dataclass
@@ -33,7 +54,9 @@ class PopulationLayout:
     bounds: np.ndarray
     first_core: int
     atom_bits: int = 0
-    model: int = kernel.CURR_EXP
+    model: int = kernel.LIF
+    input_type: int = kernel.CURRENT
+    n_types: int = 2
     shifts: list = field(default_factory=lambda: [0, 0])
     scales: list = field(default_factory=lambda: [1.0, 1.0])
     slots: int = 1
@@ -100,8 +123,11 @@ class Mapping:
             bounds = mapping.slice_bounds(pop.size, per_core)
             layout = PopulationLayout(pop, _kind_of(pop.celltype), offset, bounds, first_core,
                                       atom_bits=mapping.atom_bits(pop.size, per_core))
-            if isinstance(pop.celltype, cells.IF_cond_exp):
-                layout.model = kernel.COND_EXP
+            if layout.kind == kernel.NEURON_CORE:
+                layout.model, layout.input_type = neuron_model_of(pop.celltype)
+                layout.n_types = len(pop.celltype.receptor_types)
+                layout.shifts = [0] * layout.n_types
+                layout.scales = [1.0] * layout.n_types
             self.layouts[id(pop)] = layout
             offset += pop.size
             first_core += layout.n_cores
@@ -128,7 +154,8 @@ class Mapping:
     def _resolve(self, proj) -> ProjectionLayout:
         pre = self._global(proj.pre, proj._pre_idx)
         post = self._global(proj.post, proj._post_idx)
-        syn_type = np.full(pre.size, 0 if proj.receptor_type == "excitatory" else 1, np.int8)
+        syn_type = np.full(pre.size, receptor_index(proj.post.celltype, proj.receptor_type),
+                           np.int8)
         weights = np.asarray(proj._values["weight"], dtype=float)
         return ProjectionLayout(pre, post, syn_type,
                                 mapping.delay_ticks(proj._values["delay"], self.dt),
@@ -178,7 +205,7 @@ class Mapping:
         for layout in self.layouts.values():
             if layout.kind != kernel.NEURON_CORE:
                 continue
-            gws = GLOBAL_WEIGHT_SCALE[layout.model]
+            gws = GLOBAL_WEIGHT_SCALE[layout.input_type]
             # sPyNNaker 7.4.1 (PopulationVertex._Stats): every source, Poisson and spike
             # arrays included, counts as firing at the post population's spikes_per_second
             # (the application vertices are not AbstractMaxSpikes)
@@ -186,12 +213,12 @@ class Mapping:
             rate = float(extra.get("spikes_per_second", mapping.SPIKES_PER_SECOND))
             sigma = float(extra.get("ring_buffer_sigma", mapping.RING_BUFFER_SIGMA))
             spikes_per_tick = max(1.0, rate / steps_per_second)
-            total = [0.0, 0.0]
-            biggest = [0.0, 0.0]
-            weight_stats: list[list] = [[], []]
-            delay_stats: list[list] = [[], []]
+            total = [0.0] * layout.n_types
+            biggest = [0.0] * layout.n_types
+            weight_stats: list[list] = [[] for _ in range(layout.n_types)]
+            delay_stats: list[list] = [[] for _ in range(layout.n_types)]
             for proj, pl, mask in incoming.get(id(layout.population), []):
-                s = 0 if proj.receptor_type == "excitatory" else 1
+                s = receptor_index(layout.population.celltype, proj.receptor_type)
                 w = np.asarray(proj._values["weight"], dtype=float)[mask]
                 spec = proj.synapse_type.parameter_space
                 w_mean, w_var = mapping.parameter_moments(spec["weight"], w)
@@ -204,7 +231,7 @@ class Mapping:
                 weight_stats[s].append((w_mean * gws, w_var * gws**2, n_conns))
                 delay_stats[s].append((0.0, d_var, n_conns))
             override = extra.get("max_expected_summed_weight")
-            for s in range(2):
+            for s in range(layout.n_types):
                 if override is not None:
                     max_w = float(override[s]) * gws
                 elif mapping.combine_stats(delay_stats[s])[1] == 0.0:
@@ -218,7 +245,7 @@ class Mapping:
                 layout.scales[s] = mapping.weight_scale(layout.shifts[s], gws)
         for proj in projections:
             pl = self.projections[id(proj)]
-            s = 0 if proj.receptor_type == "excitatory" else 1
+            s = receptor_index(proj.post.celltype, proj.receptor_type)
             weights = np.asarray(proj._values["weight"], dtype=float)
             for layout, mask in self.post_parts(pl):
                 pl.scale[mask] = layout.scales[s]
@@ -232,7 +259,8 @@ class Mapping:
         for layout in self.layouts.values():
             if layout.kind != kernel.NEURON_CORE:
                 continue
-            used, available = mapping.delay_slots(layout.atom_bits, layout.max_delay)
+            used, available = mapping.delay_slots(layout.atom_bits, layout.max_delay,
+                                                  layout.n_types)
             layout.slots = used
             layout.needs_extension = layout.max_delay > available
             limit = mapping.max_supported_delay(used)
@@ -271,7 +299,8 @@ def _rec_layout(mapping_, populations, variable: str):
 class MachineProgram:
     """Flat arrays the kernel runs on, plus the machine state they carry between runs."""
 
-    def __init__(self, m: Mapping, projections, constants: str, t_now: int):
+    def __init__(self, m: Mapping, projections, constants: str, t_now: int,
+                 current_sources=()):
         self.mapping = m
         self.constants = constants
         core_rows = []
@@ -291,12 +320,16 @@ class MachineProgram:
             cores[c, kernel.C_OUT_OFF] = out_off
             out_off += hi - lo
             if layout.kind == kernel.NEURON_CORE:
+                t_bits = mapping.type_bits(layout.n_types)
                 cores[c, kernel.C_MODEL] = layout.model
+                cores[c, kernel.C_INPUT] = layout.input_type
+                cores[c, kernel.C_N_TYPES] = layout.n_types
+                cores[c, kernel.C_TYPE_BITS] = t_bits
                 cores[c, kernel.C_IDX_BITS] = layout.atom_bits
                 cores[c, kernel.C_DELAY_MASK] = layout.slots - 1
-                cores[c, kernel.C_SHIFT_E], cores[c, kernel.C_SHIFT_I] = layout.shifts
+                cores[c, kernel.C_SHIFT0:kernel.C_SHIFT0 + layout.n_types] = layout.shifts
                 cores[c, kernel.C_RING_OFF] = ring_size
-                ring_size += layout.slots << (layout.atom_bits + 1)
+                ring_size += layout.slots << (layout.atom_bits + t_bits)
         hist_size = 0
         self.n_keys = m.n_atoms
         for j, dc in enumerate(self.delay_cores):
@@ -320,6 +353,9 @@ class MachineProgram:
         for c, (layout, k) in enumerate(core_rows):
             self.core_of_atom[cores[c, kernel.C_LO]:cores[c, kernel.C_HI]] = c
         self._build_rows(projections)
+        self.current_sources = build_current_sources(
+            current_sources, lambda pop, idx: m.layout(pop).offset + idx, self.core_of_atom,
+            m.n_atoms, m.dt)
         inbox = np.bincount(self.route_core, minlength=n_cores).astype(np.int64)
         cores[:, kernel.C_INBOX_OFF] = np.concatenate(([0], np.cumsum(inbox)[:-1]))
         n_inbox = int(inbox.sum())
@@ -338,7 +374,7 @@ class MachineProgram:
         self.out_cnt = np.zeros(max(1, out_off), dtype=np.int32)
         self.out_n = np.zeros(n_cores, dtype=np.int64)
         self.prov = np.zeros((n_cores, kernel.N_PROV), dtype=np.int64)
-        self.state = np.zeros((m.n_atoms, 4), dtype=np.int32)
+        self.state = np.zeros((m.n_atoms, kernel.N_STATE), dtype=np.int32)
         self.params = np.zeros((m.n_atoms, kernel.N_PARAMS), dtype=np.int64)
         self.update_neuron_parameters()
         self.initialise_state()
@@ -388,7 +424,7 @@ class MachineProgram:
         keys, cores, words = [], [], []
         for proj in projections:
             pl = m.projections[id(proj)]
-            s = 0 if proj.receptor_type == "excitatory" else 1
+            s = receptor_index(proj.post.celltype, proj.receptor_type)
             for layout, mask in m.post_parts(pl):
                 pre = pl.pre_atom[mask]
                 post = pl.post_atom[mask]
@@ -408,7 +444,8 @@ class MachineProgram:
                         lo = np.array([self.delay_cores[j]["lo"] for j in dci])
                         hi = np.array([self.delay_cores[j]["hi"] for j in dci])
                         key[sel] = key0 + (stage[sel] - 1) * (hi - lo) + (pre[sel] - lo)
-                ctrl = ((remaining & (layout.slots - 1)) << (layout.atom_bits + 1)) | \
+                t_bits = mapping.type_bits(layout.n_types)
+                ctrl = ((remaining & (layout.slots - 1)) << (layout.atom_bits + t_bits)) | \
                     (s << layout.atom_bits) | local
                 keys.append(key)
                 cores.append(core)
@@ -450,44 +487,59 @@ class MachineProgram:
     def update_neuron_parameters(self) -> None:
         """(Re)translate neuron parameters into the per-neuron constant table."""
         m = self.mapping
+        ts = int(encode_s1615(m.dt))
         for layout in m.layouts.values():
             if layout.kind != kernel.NEURON_CORE:
                 continue
             p = layout.population._parameters
-            sl = slice(layout.offset, layout.offset + layout.population.size)
-            exp_tc, r_mem, t_ref = membrane_constants(self.constants, m.dt, p["tau_m"], p["cm"],
-                                                      p["tau_refrac"])
-            dec_e, init_e = synapse_constants(self.constants, m.dt, p["tau_syn_E"])
-            dec_i, init_i = synapse_constants(self.constants, m.dt, p["tau_syn_I"])
-            table = self.params[sl]
-            table[:, kernel.P_V_REST] = encode_s1615(p["v_rest"])
-            table[:, kernel.P_V_RESET] = encode_s1615(p["v_reset"])
-            table[:, kernel.P_V_THRESH] = encode_s1615(p["v_thresh"])
+            table = self.params[layout.offset:layout.offset + layout.population.size]
             table[:, kernel.P_I_OFFSET] = encode_s1615(p["i_offset"])
-            table[:, kernel.P_EXP_TC] = exp_tc
-            table[:, kernel.P_R] = r_mem
-            table[:, kernel.P_T_REFRACT] = t_ref
-            table[:, kernel.P_DECAY_E], table[:, kernel.P_INIT_E] = dec_e, init_e
-            table[:, kernel.P_DECAY_I], table[:, kernel.P_INIT_I] = dec_i, init_i
-            if layout.model == kernel.COND_EXP:
+            if layout.model == kernel.IZK:
+                for col, name in ((kernel.P_A, "a"), (kernel.P_B, "b"), (kernel.P_C, "c"),
+                                  (kernel.P_D, "d")):
+                    table[:, col] = encode_s1615(p[name])
+                table[:, kernel.P_V_THRESH] = encode_s1615(IZK_THRESHOLD)
+                table[:, kernel.P_RESET_H] = kdivui(ts, 1)
+            else:
+                exp_tc, r_mem, t_ref = membrane_constants(self.constants, m.dt, p["tau_m"],
+                                                          p["cm"], p["tau_refrac"])
+                table[:, kernel.P_V_REST] = encode_s1615(p["v_rest"])
+                table[:, kernel.P_V_RESET] = encode_s1615(p["v_reset"])
+                table[:, kernel.P_V_THRESH] = encode_s1615(p["v_thresh"])
+                table[:, kernel.P_EXP_TC] = exp_tc
+                table[:, kernel.P_R] = r_mem
+                table[:, kernel.P_T_REFRACT] = t_ref
+            if layout.input_type == kernel.DELTA:
+                table[:, kernel.P_DELTA_SCALE] = kdivk(1 << 15, kdivui(ts, 1))
+            else:
+                for s, name in enumerate(_SYNAPSE_TAUS[layout.n_types]):
+                    decay, init = synapse_constants(self.constants, m.dt, p[name])
+                    table[:, kernel.P_DECAY0 + 2 * s] = decay
+                    table[:, kernel.P_INIT0 + 2 * s] = init
+            if layout.input_type == kernel.CONDUCTANCE:
                 table[:, kernel.P_E_REV_E] = encode_s1615(p["e_rev_E"])
                 table[:, kernel.P_E_REV_I] = encode_s1615(p["e_rev_I"])
 
     def initialise_state(self) -> None:
         """Neuron state from the populations' initial values (time 0 / after reset)."""
+        ts = int(encode_s1615(self.mapping.dt))
         for layout in self.mapping.layouts.values():
             if layout.kind != kernel.NEURON_CORE:
                 continue
             pop = layout.population
-            sl = slice(layout.offset, layout.offset + pop.size)
-            self.state[sl, kernel.S_V] = encode_s1615(pop.initial_value_array("v"))
-            names = ("gsyn_exc", "gsyn_inh") if layout.model == kernel.COND_EXP \
-                else ("isyn_exc", "isyn_inh")
-            scale = 1024.0 if layout.model == kernel.COND_EXP else 1.0
-            for col, name in zip((kernel.S_EXC, kernel.S_INH), names):
+            state = self.state[layout.offset:layout.offset + pop.size]
+            state[:] = 0
+            state[:, kernel.S_V] = encode_s1615(pop.initial_value_array("v"))
+            if layout.model == kernel.IZK:
+                state[:, kernel.S_U] = encode_s1615(pop.initial_value_array("u"))
+                state[:, kernel.S_H] = kdivui(ts, 1)
+            conductance = layout.input_type == kernel.CONDUCTANCE
+            names = _SYNAPSE_STATE_NAMES[(conductance, layout.n_types)]
+            scale = GLOBAL_WEIGHT_SCALE[layout.input_type]
+            for s, name in enumerate(names):
                 init = pop._initial.get(name)
-                self.state[sl, col] = 0 if init is None else encode_s1615(init * scale)
-            self.state[sl, kernel.S_REFRACT] = 0
+                if init is not None:
+                    state[:, kernel.S_SYN0 + s] = encode_s1615(init * scale)
 
     # -- sources --------------------------------------------------------------------------
     def _build_sources(self, core_rows, t_now: int) -> None:

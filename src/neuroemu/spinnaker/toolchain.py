@@ -28,7 +28,7 @@ ADDITIONAL_PARAMETERS = {
 #: recorded state variables, in the row order of the kernel's rec_interval (REC_V, ...)
 _SIGNALS = ("v", "gsyn_exc", "gsyn_inh")
 
-_POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_I")
+_POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_E2", "tau_syn_I")
 
 
 class SpiNNakerToolchain:
@@ -43,6 +43,7 @@ class SpiNNakerToolchain:
         self._program: MachineProgram | None = None
         self._params_dirty = False
         self._data: dict[int, dict] = {}
+        self.current_sources: list = []
         self.provenance = {"ring_buffer_saturations": 0, "spikes_sent": 0}
 
     # -- configuration ------------------------------------------------------------------
@@ -62,9 +63,24 @@ class SpiNNakerToolchain:
         self._program = None
 
     def parameters_changed(self, population) -> None:
+        """Spike sources may change between runs (guidebook 6.2.1); neurons may not."""
+        if self.state.t > 0 and not isinstance(population.celltype, cells.SOURCE_CELLS):
+            raise UnsupportedFeatureError(
+                f"changing neuron parameters of Population '{population.label}' between runs "
+                "without reset()", MACHINE, "call sim.reset() first, as on the real machine")
         self._params_dirty = True
         if self.state.t == 0:
             self._program = None
+
+    def register_current_source(self, source) -> None:
+        self.current_sources.append(source)
+
+    def current_sources_changed(self, source) -> None:
+        if self.state.t > 0:
+            raise UnsupportedFeatureError(
+                f"changing or injecting a {type(source).__name__} between runs without "
+                "reset()", MACHINE, "call sim.reset() first, as on the real machine")
+        self._program = None
 
     def connections_changed(self, projection) -> None:
         if self.state.t > 0:
@@ -118,11 +134,14 @@ class SpiNNakerToolchain:
             raise UnsupportedFeatureError(
                 f"synapse type {type(projection.synapse_type).__name__}", MACHINE,
                 "only StaticSynapse is available in this version of neuroemu")
-        if projection.receptor_type not in ("excitatory", "inhibitory"):
-            raise UnsupportedFeatureError(f"receptor type {projection.receptor_type!r}", MACHINE)
-        if not isinstance(projection.post.celltype, (cells.IF_curr_exp, cells.IF_cond_exp)):
+        if not isinstance(projection.post.celltype, cells.NEURON_CELLS):
             raise UnsupportedFeatureError(
                 f"projection onto {type(projection.post.celltype).__name__}", MACHINE)
+        if projection.receptor_type not in projection.post.celltype.receptor_types:
+            raise UnsupportedFeatureError(
+                f"receptor type {projection.receptor_type!r} on "
+                f"{type(projection.post.celltype).__name__}", MACHINE,
+                f"allowed: {list(projection.post.celltype.receptor_types)}")
 
     # -- mapping ------------------------------------------------------------------------
     @property
@@ -147,7 +166,7 @@ class SpiNNakerToolchain:
         t_now = self.state.ticks
         if self._program is None:
             self._program = MachineProgram(self.mapping, self.state.projections,
-                                           self.constants, t_now)
+                                           self.constants, t_now, self.current_sources)
             self._params_dirty = False
         elif self._params_dirty:
             self._program.update_neuron_parameters()
@@ -173,7 +192,7 @@ class SpiNNakerToolchain:
             prog.inbox_len, prog.inbox_cnt, prog.inbox_time, prog.inbox_n, prog.pend_key,
             prog.pend_cnt, prog.pend_time, prog.pend_n, prog.out_key, prog.out_cnt,
             prog.out_n, prog.prov, prog.arr_ptr, prog.arr_tick, prog.arr_atom, prog.arr_cnt,
-            prog.hist, prog.poisson, prog.poisson_counts, spike_col, rec_spikes, v_col,
+            prog.hist, prog.poisson, prog.poisson_counts, prog.current_sources, spike_col, rec_spikes, v_col,
             ge_col, gi_col, interval, row0, rec_v, rec_ge, rec_gi)
         saturated = int(prog.prov[:, kernel.PROV_SATURATED].sum()) - saturated_before
         self.provenance["ring_buffer_saturations"] += saturated

@@ -169,9 +169,6 @@ def test_legacy_v_bit_exact_20_17():
                                 -70.0, -70.0, -70.0, -67.15301513671875]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="per-variable sampling intervals on one population (sPyNNaker allows "
-                          "them) are not implemented yet: PyNN's single-interval check refuses")
 def test_legacy_sampling_interval_20_17():
     """README "Tolerances": the 20_17 test also records v every 2 ms and gsyn every 3 ms on
     the same population (sPyNNaker's SynfireRunner calls ``record("v",

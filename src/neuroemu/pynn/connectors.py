@@ -170,6 +170,78 @@ def _index_expression_block(expression: IndexBasedExpression, projection, cols):
     return np.asarray(expression(i, j), dtype=float)
 
 
+def _small_world(connector, projection):
+    """PyNN's SmallWorldConnector: every pair closer than ``degree`` (``d < degree`` in the
+    projection's space, PyNN's ``d_expression``), optionally cut to ``n_connections``
+    efferent connections per pre cell chosen at random, then each connection rewired with
+    probability ``rewiring`` to a uniformly drawn post cell (its pre cell is kept, so
+    rewiring changes neither the count nor any out-degree)."""
+    degree = float(connector.d_expression.split("<")[1])
+    gen = numpy_generator(connector.rng)
+    pre, post = _dense_map(projection, lambda cols: _distances(projection, cols) < degree)
+    allow = connector.allow_self_connections
+    if allow is not True:
+        mutual = allow in ("NoMutual", "NoMutualConnections")
+        pre, post = _drop_self(projection, pre, post, mutual=mutual)
+    if connector.n_connections is not None:
+        pre, post = _keep_per_pre(gen, pre, post, int(connector.n_connections),
+                                  projection.pre.size)
+    rewired = np.flatnonzero(gen.random(pre.size) < float(connector.rewiring))
+    if rewired.size:
+        post = post.copy()
+        if allow is True:
+            post[rewired] = gen.integers(0, projection.post.size, size=rewired.size)
+        else:
+            post[rewired] = _draw_other_than(gen, projection, pre[rewired])
+    order = np.lexsort((post, pre))
+    return pre[order], post[order]
+
+
+def _keep_per_pre(gen, pre, post, n, n_pre):
+    """n of each pre cell's candidate connections, chosen uniformly without replacement."""
+    counts = np.bincount(pre, minlength=n_pre)
+    if n < 0 or (counts < n).any():
+        short = int(np.argmax(counts < n)) if n >= 0 else 0
+        raise errors.ConnectionError(
+            f"SmallWorldConnector: n_connections={n} but pre cell {short} has only "
+            f"{int(counts[short])} cells within the degree distance")
+    order = np.lexsort((gen.random(pre.size), pre))
+    rank = np.arange(pre.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    keep = order[rank < n]
+    return pre[keep], post[keep]
+
+
+def _draw_other_than(gen, projection, pre_idx):
+    """A uniform post index per entry, never the post cell that is its own pre cell."""
+    post_ids = projection.post.all_cells.astype(np.int64)
+    pre_ids = projection.pre.all_cells.astype(np.int64)[pre_idx]
+    order = np.argsort(post_ids)
+    k = np.minimum(np.searchsorted(post_ids[order], pre_ids), post_ids.size - 1)
+    is_post = post_ids[order][k] == pre_ids
+    own = order[k]
+    choices = post_ids.size - is_post.astype(np.int64)
+    if (choices < 1).any():
+        raise errors.ConnectionError("SmallWorldConnector: cannot rewire without "
+                                     "self-connections onto a single post cell")
+    draw = gen.integers(0, choices)
+    return np.where(is_post & (draw >= own), draw + 1, draw)
+
+
+def _csa(connector, projection):
+    """PyNN's CSAConnector: the finite part of the connection set; an arity-2 set also
+    gives each connection's weight and delay."""
+    import csa
+    n_pre, n_post = projection.pre.size, projection.post.size
+    cset = csa.cross((0, n_pre - 1), (0, n_post - 1)) * connector.cset
+    if csa.arity(connector.cset) == 2:
+        table = np.array([tuple(c) for c in cset], dtype=float).reshape(-1, 4)
+        pre, post = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
+        return pre, post, {"weight": table[:, 2], "delay": table[:, 3]}
+    pairs = np.array([tuple(c) for c in cset], dtype=np.int64).reshape(-1, 2)
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    return pairs[order, 0], pairs[order, 1], {}
+
+
 def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]:
     """(pre_idx, post_idx, per-connection column values) for ``connector`` on ``projection``.
 
@@ -237,6 +309,11 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
     if isinstance(connector, pc.FixedNumberPostConnector):
         pre, post = _fixed_number(connector, projection, per_pre=True)
         return pre, post, columns
+    if isinstance(connector, pc.SmallWorldConnector):
+        pre, post = _small_world(connector, projection)
+        return pre, post, columns
+    if isinstance(connector, pc.CSAConnector):
+        return _csa(connector, projection)
     if isinstance(connector, pc.AllToAllConnector):
         pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
         post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)

@@ -1,23 +1,70 @@
-"""Recorder reading the machine's recording buffers (held by the toolchain) into neo."""
+"""Recorder reading the machine's recording buffers (held by the toolchain) into neo.
+
+Unlike PyNN's own Recorder, each state variable keeps its own sampling interval, as
+sPyNNaker allows (``pop.record("v", sampling_interval=2)`` then
+``pop.record("gsyn_exc", sampling_interval=3)`` on the same population); the neo signals
+carry their own ``sampling_period``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from pyNN import recording
 
+#: sPyNNaker stores the sampling rate (interval / dt) in a uint32 (NeuronRecorder.MAX_RATE)
+MAX_SAMPLING_RATE = 2**32 - 1
+
 
 class Recorder(recording.Recorder):
     """PyNN Recorder; the machine package sets ``_simulator``."""
 
-    def _record(self, variable, new_ids, sampling_interval=None):
-        state = self._simulator.state
+    def __init__(self, population, file=None):
+        super().__init__(population, file)
+        self.sampling_intervals: dict[str, float] = {}
+
+    def sampling_interval_of(self, name: str) -> float:
+        """Sampling interval (ms) of the state variable ``name``; dt unless set."""
+        return self.sampling_intervals.get(name, self._simulator.state.dt)
+
+    def _check_sampling_interval(self, sampling_interval):
+        """sPyNNaker's rule: a whole multiple (1 ... 2**32-1) of the time step."""
+        if sampling_interval is None:
+            return
+        dt = self._simulator.state.dt
+        ratio = sampling_interval / dt
+        if not (1 - 1e-9 <= ratio <= MAX_SAMPLING_RATE) or abs(ratio - round(ratio)) > 1e-9:
+            raise ValueError(f"sampling_interval={sampling_interval} ms must be a whole "
+                             f"multiple of the time step {dt} ms, between {dt} and "
+                             f"{dt * MAX_SAMPLING_RATE} ms")
+
+    def record(self, variables, ids, sampling_interval=None, locations=None):
+        """PyNN's record; a changed interval must cover every cell recording the variable."""
+        self._check_sampling_interval(sampling_interval)
         if sampling_interval is not None:
-            ratio = sampling_interval / state.dt
-            if ratio < 1 - 1e-9 or abs(ratio - round(ratio)) > 1e-9:
-                raise ValueError(f"sampling_interval={sampling_interval} ms must be a positive "
-                                 f"multiple of the time step {state.dt} ms")
-            self.sampling_interval = sampling_interval
-        state.toolchain.recording_changed(self.population)
+            ids = set(ids)
+            for variable in self._localize_variables(variables, locations):
+                before = self.recorded.get(variable, set())
+                if (variable.name != "spikes" and before and not before <= ids
+                        and self.sampling_interval_of(variable.name) != sampling_interval):
+                    raise ValueError(
+                        f"'{variable.name}' of Population '{self.population.label}' is already "
+                        f"recorded every {self.sampling_interval_of(variable.name)} ms for other "
+                        f"cells; sampling_interval={sampling_interval} ms must cover them too "
+                        "(one interval per variable and population, as in sPyNNaker)")
+        super().record(variables, ids, sampling_interval, locations)
+
+    def _record(self, variable, new_ids, sampling_interval=None):
+        if sampling_interval is not None and variable.name != "spikes":
+            # PyNN's own ``sampling_interval`` stays dt (its segment builder asserts with it;
+            # dt is never above a signal's interval); each signal gets its own period below
+            self.sampling_intervals[variable.name] = float(sampling_interval)
+        self._simulator.state.toolchain.recording_changed(self.population)
+
+    def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
+        segment = super()._get_current_segment(filter_ids, variables, clear)
+        for signal in segment.analogsignals:
+            signal.sampling_period = self.sampling_interval_of(signal.name) * signal.times.units
+        return segment
 
     def recorded_indices(self, name: str) -> np.ndarray:
         """Sorted indices (in the population) of the cells recording ``name``."""
@@ -50,4 +97,5 @@ class Recorder(recording.Recorder):
         self._simulator.state.toolchain.clear_recordings(self.population)
 
     def _reset(self):
+        self.sampling_intervals = {}
         self._simulator.state.toolchain.recording_changed(self.population)

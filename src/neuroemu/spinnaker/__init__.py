@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 from pyNN import common, errors, random, space  # noqa: F401
 from pyNN.connectors import *
 from pyNN.network import Network  # noqa: F401
@@ -52,6 +53,36 @@ class _SpiNNakerPopulation:
         """sPyNNaker extension: atoms of this population per core."""
         simulator.state.toolchain.network_changed("core size change", self.label)
         self.additional_parameters["neurons_per_core"] = int(n)
+
+    def spinnaker_get_data(self, variable, as_matrix: bool = False,
+                           view_indexes=None) -> np.ndarray:
+        """sPyNNaker extension (spec §8): the current segment's recording as a numpy array.
+
+        Spikes: rows ``[neuron_index, time_ms]`` sorted by neuron then time. A state
+        variable: rows ``[neuron_index, time_ms, value]`` neuron-major (PyNN 0.7 layout),
+        or with ``as_matrix`` the samples x neurons matrix. An unrecorded variable gives an
+        empty (0, 0) array, as in sPyNNaker."""
+        if not isinstance(variable, str):
+            if len(variable) != 1:
+                raise ValueError(f"spinnaker_get_data(variable={variable!r}): only one "
+                                 "variable at a time is supported")
+            variable = variable[0]
+        index = self.recorder.recorded_indices(variable)
+        if view_indexes is not None:
+            index = index[np.isin(index, np.asarray(view_indexes, dtype=np.int64))]
+        if index.size == 0:
+            return np.empty((0, 0), dtype=float)
+        toolchain = simulator.state.toolchain
+        if variable == "spikes":
+            neuron, times = toolchain.spikes(self, index)
+            return np.column_stack([neuron.astype(float), times])
+        data = toolchain.signal(self, variable, index)
+        if as_matrix:
+            return data
+        start = float(self.recorder._recording_start_time.rescale("ms").magnitude)
+        times = start + np.arange(data.shape[0]) * self.recorder.sampling_interval_of(variable)
+        return np.column_stack([np.repeat(index, data.shape[0]).astype(float),
+                                np.tile(times, index.size), data.T.reshape(-1)])
 
 
 def _configure(state, max_delay=None, constants="7.4.1", **extra):

@@ -53,6 +53,8 @@ N_PARAMS = 21
 N_CORE_COLS = 21
 # provenance counters per core
 PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
+# rows of rec_interval / rec_row0 (per recorded state variable, per atom)
+REC_V, REC_GE, REC_GI = 0, 1, 2
 # conductance input: g = syn >> 10 (7.4.1 binary, spec §1.6)
 COND_SHIFT = 10
 # Izhikevich (spec §1.5): 0.040008544921875 = 1311 / 2^15; 1.85 as an s16.15 literal
@@ -205,15 +207,12 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
             i_inh = mul_s1615(g_inh, np.int32(params[n, P_DELTA_SCALE]))
         else:
             i_inh = g_inh
-        iv = rec_interval[n]
-        if iv > 0 and t % iv == 0:
-            row = t // iv - rec_row0[n]
-            if rec_v_col[n] >= 0:
-                rec_v[row, rec_v_col[n]] = v
-            if rec_ge_col[n] >= 0:
-                rec_ge[row, rec_ge_col[n]] = g_exc
-            if rec_gi_col[n] >= 0:
-                rec_gi[row, rec_gi_col[n]] = g_inh
+        if rec_v_col[n] >= 0 and t % rec_interval[REC_V, n] == 0:
+            rec_v[t // rec_interval[REC_V, n] - rec_row0[REC_V, n], rec_v_col[n]] = v
+        if rec_ge_col[n] >= 0 and t % rec_interval[REC_GE, n] == 0:
+            rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_exc
+        if rec_gi_col[n] >= 0 and t % rec_interval[REC_GI, n] == 0:
+            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g_inh
         external = current_source_offset(n, t, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss,
                                          step_tick, step_amp)
         current = np.int32(i_exc - i_inh + params[n, P_I_OFFSET] + external)

@@ -86,6 +86,53 @@ def max_supported_delay(slots_used: int) -> int:
     return slots_used * (1 + MAX_DELAY_STAGES)
 
 
+#: chance used by FixedProbabilityConnector.get_n_connections_to_post_vertex_maximum
+FIXED_PROBABILITY_CHANCE = 1.0 / 10000.0
+
+#: analytic (mean, variance) of PyNN RandomDistributions, as sPyNNaker's random_stats
+_DISTRIBUTIONS = {
+    "uniform": lambda p: stats.uniform(loc=p["low"], scale=p["high"] - p["low"]),
+    "normal": lambda p: stats.norm(loc=p["mu"], scale=p["sigma"]),
+    "normal_clipped": lambda p: stats.truncnorm((p["low"] - p["mu"]) / p["sigma"],
+                                                (p["high"] - p["mu"]) / p["sigma"],
+                                                loc=p["mu"], scale=p["sigma"]),
+    "exponential": lambda p: stats.expon(scale=p["beta"]),
+    "gamma": lambda p: stats.gamma(p["k"], scale=p["theta"]),
+    "lognormal": lambda p: stats.lognorm(p["sigma"], scale=math.exp(p["mu"])),
+}
+
+
+def parameter_moments(spec, values: np.ndarray) -> tuple[float, float]:
+    """sPyNNaker's (|mean|, variance) of a weight or delay parameter (``get_weight_mean``,
+    ``get_weight_variance``, ``get_delay_variance``): analytic for a RandomDistribution,
+    (|value|, 0) for a constant, else those of the connections' values ``|values|``."""
+    base = getattr(spec, "base_value", spec)
+    if not getattr(spec, "operations", None):
+        name = getattr(base, "name", None)
+        if name in _DISTRIBUTIONS:
+            dist = _DISTRIBUTIONS[name](base.parameters)
+            return abs(float(dist.mean())), float(dist.var())
+        if np.isscalar(base):
+            return abs(float(base)), 0.0
+    magnitude = np.abs(np.asarray(values, dtype=float))
+    return (float(magnitude.mean()), float(magnitude.var())) if magnitude.size else (0.0, 0.0)
+
+
+def combine_stats(items) -> tuple[float, float, int]:
+    """(mean, variance, n) of groups given as (mean, variance, n): sPyNNaker's
+    ``RunningStats.add_items`` applied in order (n <= 0 skipped; variance 0 if n <= 1)."""
+    n_total, mean, m2 = 0, 0.0, 0.0
+    for m, var, n in items:
+        if n <= 0:
+            continue
+        new_n = n_total + n
+        delta = m - mean
+        new_mean = (n_total * mean + n * m) / new_n
+        m2 = m2 + var * (n - 1.0) + delta * delta * n_total * n / new_n
+        n_total, mean = new_n, new_mean
+    return mean, (m2 / (n_total - 1.0) if n_total > 1 else 0.0), n_total
+
+
 def probable_maximum_selected(n_total_trials: int, n_trials: int, p: float,
                               chance: float = 1.0 / 100.0) -> float:
     """sPyNNaker's bound on a binomial maximum (``get_probable_maximum_selected``)."""

@@ -79,6 +79,7 @@ from decimal import Decimal
 import numpy as np
 from numba import njit
 
+from neuroemu.engine.fixedpoint import expk
 from neuroemu.engine.kiss64 import kiss64_next, kiss_seeds_for_slices
 
 __all__ = [
@@ -86,7 +87,6 @@ __all__ = [
     "ISI_SCALE_FACTOR",
     "PoissonProgram",
     "build_poisson_program",
-    "expk_bits",
     "norminv_urt",
     "poisson_core_tick",
     "poisson_run",
@@ -143,67 +143,9 @@ def _u3232_array(values: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(values, dtype=np.float64) * 4294967296.0).astype(np.uint64)
 
 
-# expk (spec Appendix A, spinn_common stdfix-exp.c) ---------------------------------------
-
-_EXP_HI = (
-    9708, 26389, 71733, 194991, 530041, 1440801, 3916503, 10646160,
-    28939262, 78665070, 213833830, 581260615, 1580030169, 4294967296, 11674931555,
-    31735754293, 86266724208, 234497268814, 637429664642, 1732713474316, 4710003551159,
-    12803117065094, 34802480465680, 94602950235157, 257157480542844, 699026506411923,
-)
-_EXPM1_MID = (
-    0, 260218914, 504671961, 734314346, 950043403, 1152702096,
-    1343082321, 1521927990, 1689937949, 1847768698, 1996036966, 2135322113, 2266168400,
-    2389087112, 2504558555, 2613033936,
-)
-_S0, _S1, _S2 = 5294, 4293434720, 2081624032
-
-
-def _round64(x: int) -> int:
-    return (x >> 32) + (1 if (x & _M32) >= 0x7FFFFFFF else 0)
-
-
-def _scale64(x: int, y: int) -> int:
-    return (_round64((x & _M32) * y) + (x >> 32) * y) & _M64
-
-
-def _coef_mult(c: int, x: int) -> int:
-    return (c * x) >> 32
-
-
-def _series(y: int) -> int:
-    t = (_S1 - _coef_mult(_S2, y)) & _M32
-    t = _coef_mult(t, y)
-    return (t + _S0) & _M32
-
-
-def _expi64(n: int) -> int:
-    z = n >> 15
-    f = n - (z << 15)
-    if f == 0:
-        return _EXP_HI[13 + z]
-    z += 1
-    f = 32768 - f
-    t = _EXP_HI[13 + z]
-    t = (t - _scale64(t, _EXPM1_MID[f >> 11])) & _M64
-    y = (f & 0x7FF) << 17
-    t = (t - _scale64(t, _series(y))) & _M64
-    return t
-
-
 def _to_int32(v: int) -> int:
     v &= _M32
     return v - (1 << 32) if v & 0x80000000 else v
-
-
-def expk_bits(n: int) -> int:
-    """spinn_common ``expk`` on raw s16.15 bits; returns s16.15 bits."""
-    n = int(n)
-    if n > 363408:
-        return 0x7FFFFFFF
-    if n < -340695:
-        return 0
-    return _to_int32(_expi64(n) >> 17)
 
 
 # sqrtk (spinn_common src/sqrt.c) -----------------------------------------------------------
@@ -718,7 +660,7 @@ def build_poisson_program(rates_hz, starts_ms, durations_ms, dt_ms: float, slice
             else:
                 u_regime[k] = REGIME_FAST
                 # (UFRACT) EXP(-rate_per_tick): s16.15 -> u0.32 keeps the fraction bits
-                u_eml[k] = (expk_bits(-rpt) << 17) & _M32
+                u_eml[k] = (int(expk(-rpt)) << 17) & _M32
         else:
             u_regime[k] = REGIME_SLOW
             if rate > 0:

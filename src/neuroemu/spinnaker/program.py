@@ -170,31 +170,13 @@ class Mapping:
                                 np.zeros(pre.size, np.uint16), np.ones(pre.size),
                                 np.where(weights < 0, -1.0, 1.0))
 
-    def _source_layout(self, atom: int) -> PopulationLayout:
-        for layout in self.layouts.values():
-            if layout.offset <= atom < layout.offset + layout.population.size:
-                return layout
-        raise KeyError(atom)
-
-    def _spikes_per_tick(self, proj) -> tuple[float, float]:
-        """(worst-case spikes per tick, mean rate in Hz) of the projection's sources."""
-        celltype = proj.pre.celltype
-        if isinstance(celltype, cells.SpikeSourcePoisson):
-            rate = float(np.max(proj.pre.get("rate", simplify=False)))
-            return float(mapping.poisson_max_spikes_per_tick(rate, self.dt)), rate
-        if isinstance(celltype, cells.SpikeSourceArray):
-            worst, total, duration = 1, 0, 0.0
-            for part, idx, _ in resolve(proj.pre):
-                for times in [_spike_times(part)[i] for i in idx]:
-                    if times.size:
-                        ticks = np.ceil(np.round(times / self.dt, 6)).astype(np.int64)
-                        worst = max(worst, int(np.bincount(ticks - ticks.min()).max()))
-                        total += times.size
-                        duration = max(duration, float(times.max()))
-            rate = total / max(1, proj.pre.size) / max(duration, 1000.0) * 1000.0
-            return float(worst), rate
-        steps_per_second = 1000.0 / self.dt
-        return max(1.0, mapping.SPIKES_PER_SECOND / steps_per_second), mapping.SPIKES_PER_SECOND
+    def source_layouts(self, atoms: np.ndarray) -> list[PopulationLayout]:
+        """The distinct layouts (populations) holding ``atoms``, by a binary search over
+        the population offsets (layouts are stored in offset order)."""
+        ordered = list(self.layouts.values())
+        offsets = np.array([lay.offset for lay in ordered], dtype=np.int64)
+        which = np.searchsorted(offsets, np.unique(atoms), side="right") - 1
+        return [ordered[k] for k in np.unique(which)]
 
     def _max_in_degree(self, proj, pl: ProjectionLayout) -> int:
         """``get_n_connections_to_post_vertex_maximum`` of the connector."""
@@ -204,8 +186,9 @@ class Mapping:
         if isinstance(conn, pc.AllToAllConnector):
             return proj.pre.size
         if isinstance(conn, pc.FixedProbabilityConnector) and 0 < conn.p_connect < 1:
-            return int(mapping.probable_maximum_selected(proj.pre.size * proj.post.size,
-                                                         proj.pre.size, conn.p_connect))
+            return int(mapping.probable_maximum_selected(
+                proj.pre.size * proj.post.size, proj.pre.size, conn.p_connect,
+                chance=mapping.FIXED_PROBABILITY_CHANCE))
         if pl.post_atom.size == 0:
             return 0
         return int(np.bincount(pl.post_atom - pl.post_atom.min()).max())
@@ -231,33 +214,42 @@ class Mapping:
             if layout.kind != kernel.NEURON_CORE:
                 continue
             gws = GLOBAL_WEIGHT_SCALE[layout.input_type]
+            # sPyNNaker 7.4.1 (PopulationVertex._Stats): every source, Poisson and spike
+            # arrays included, counts as firing at the post population's spikes_per_second
+            # (the application vertices are not AbstractMaxSpikes)
+            extra = layout.population.additional_parameters
+            rate = float(extra.get("spikes_per_second", mapping.SPIKES_PER_SECOND))
+            sigma = float(extra.get("ring_buffer_sigma", mapping.RING_BUFFER_SIGMA))
+            spikes_per_tick = max(1.0, rate / steps_per_second)
             total = [0.0] * layout.n_types
             biggest = [0.0] * layout.n_types
-            delays = [[] for _ in range(layout.n_types)]
-            stats = [[] for _ in range(layout.n_types)]
+            weight_stats: list[list] = [[] for _ in range(layout.n_types)]
+            delay_stats: list[list] = [[] for _ in range(layout.n_types)]
             for proj, pl, mask in incoming.get(id(layout.population), []):
                 s = receptor_index(layout.population.celltype, proj.receptor_type)
-                w = np.abs(np.asarray(proj._values["weight"], dtype=float)[mask]) * gws
-                if is_plastic(proj):  # sPyNNaker sizes plastic rows for w_max
-                    w = np.maximum(w, float(np.max(proj._values["w_max"])) * gws)
-                spikes, rate = self._spikes_per_tick(proj)
+                w = np.asarray(proj._values["weight"], dtype=float)[mask]
+                spec = proj.synapse_type.parameter_space
+                w_mean, w_var = mapping.parameter_moments(spec["weight"], w)
+                _, d_var = mapping.parameter_moments(
+                    spec["delay"], np.asarray(proj._values["delay"], dtype=float)[mask])
                 n_conns = self._max_in_degree(proj, pl)
-                total[s] += spikes * float(w.max()) * n_conns
-                biggest[s] = max(biggest[s], float(w.max()))
-                delays[s].append(pl.delay[mask])
-                stats[s].append((w, rate, n_conns))
-            override = layout.population.additional_parameters.get("max_expected_summed_weight")
+                w_max = float(np.abs(w).max()) * gws
+                if is_plastic(proj):  # sPyNNaker sizes plastic rows for w_max
+                    w_max = max(w_max, float(np.max(proj._values["w_max"])) * gws)
+                total[s] += spikes_per_tick * w_max * n_conns
+                biggest[s] = max(biggest[s], w_max)
+                weight_stats[s].append((w_mean * gws, w_var * gws**2, n_conns))
+                delay_stats[s].append((0.0, d_var, n_conns))
+            override = extra.get("max_expected_summed_weight")
             for s in range(layout.n_types):
                 if override is not None:
                     max_w = float(override[s]) * gws
-                elif not delays[s] or np.var(np.concatenate(delays[s])) == 0.0:
+                elif mapping.combine_stats(delay_stats[s])[1] == 0.0:
                     max_w = max(total[s], biggest[s])
                 else:
-                    all_w = np.concatenate([w for w, _, _ in stats[s]])
-                    n_in = sum(n for _, _, n in stats[s])
-                    mean_rate = sum(r * n for _, r, n in stats[s]) / max(1, n_in)
-                    bound = mapping.expected_upper_bound(float(all_w.mean()), float(all_w.std()),
-                                                         mean_rate, n_in, steps_per_second)
+                    w_mean, w_var, n_in = mapping.combine_stats(weight_stats[s])
+                    bound = mapping.expected_upper_bound(w_mean, float(np.sqrt(w_var)), rate,
+                                                         n_in, steps_per_second, sigma)
                     max_w = max(min(bound, total[s]), biggest[s])
                 layout.shifts[s] = mapping.ring_buffer_shift(max_w)
                 layout.scales[s] = mapping.weight_scale(layout.shifts[s], gws)
@@ -413,8 +405,7 @@ class MachineProgram:
                 if d.max() <= layout.slots:
                     continue
                 stages = (d - 1) // layout.slots
-                for src_layout in {id(m._source_layout(int(a))): m._source_layout(int(a))
-                                   for a in np.unique(pl.pre_atom[mask][stages > 0])}.values():
+                for src_layout in m.source_layouts(pl.pre_atom[mask][stages > 0]):
                     key = (id(src_layout.population), layout.slots)
                     need[key] = max(need.get(key, 0), int(stages.max()))
         self.delay_cores = []
@@ -463,8 +454,7 @@ class MachineProgram:
                 key = pre.copy()
                 delayed = stage > 0
                 if delayed.any():
-                    for src in {id(m._source_layout(int(a))): m._source_layout(int(a))
-                                for a in np.unique(pre[delayed])}.values():
+                    for src in m.source_layouts(pre[delayed]):
                         sel = delayed & (pre >= src.offset) & \
                             (pre < src.offset + src.population.size)
                         dci = self._delay_core_for(id(src.population), layout.slots, pre[sel])

@@ -25,6 +25,9 @@ ADDITIONAL_PARAMETERS = {
     "neurons_per_core", "n_synapse_cores", "allow_delay_extensions", "max_rate",
 }
 
+#: recorded state variables, in the row order of the kernel's rec_interval (REC_V, ...)
+_SIGNALS = ("v", "gsyn_exc", "gsyn_inh")
+
 _POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_E2", "tau_syn_I")
 
 
@@ -179,24 +182,13 @@ class SpiNNakerToolchain:
         m = prog.mapping
         pops = self.state.populations
         spike_col, n_spk = _rec_layout(m, pops, "spikes")
-        v_col, n_v = _rec_layout(m, pops, "v")
-        ge_col, n_ge = _rec_layout(m, pops, "gsyn_exc")
-        gi_col, n_gi = _rec_layout(m, pops, "gsyn_inh")
-        interval = np.zeros(m.n_atoms, dtype=np.int64)
-        row0 = np.zeros(m.n_atoms, dtype=np.int64)
-        max_rows = 1
-        for pop in pops:
-            lay = m.layout(pop)
-            every = round(pop.recorder.sampling_interval / self.state.dt)
-            sl = slice(lay.offset, lay.offset + pop.size)
-            interval[sl] = every
-            first = -(-t_now // every)
-            row0[sl] = first
-            max_rows = max(max_rows, -(-(t_now + n_ticks) // every) - first)
+        signal_cols = {name: _rec_layout(m, pops, name) for name in _SIGNALS}
+        interval, row0, n_rows = self._sampling(m, t_now, n_ticks)
         rec_spikes = np.zeros((n_ticks, (n_spk + 31) // 32), dtype=np.uint32)
-        rec_v = np.zeros((max_rows, n_v), dtype=np.int32)
-        rec_ge = np.zeros((max_rows, n_ge), dtype=np.int32)
-        rec_gi = np.zeros((max_rows, n_gi), dtype=np.int32)
+        rec_v, rec_ge, rec_gi = (
+            np.zeros((max(1, int(n_rows[k].max(initial=0))), signal_cols[name][1]),
+                     dtype=np.int32) for k, name in enumerate(_SIGNALS))
+        v_col, ge_col, gi_col = (signal_cols[name][0] for name in _SIGNALS)
         saturated_before = int(prog.prov[:, kernel.PROV_SATURATED].sum())
         kernel.run_ticks(
             t_now, n_ticks, prog.cores, prog.state, prog.params, prog.words, prog.ring,
@@ -213,11 +205,29 @@ class SpiNNakerToolchain:
         if saturated:
             warnings.warn(f"{saturated} ring-buffer additions saturated at 65535 during this "
                           "run (the machine clips them too)", NeuroemuWarning, stacklevel=3)
-        self._store(t_now, n_ticks, spike_col, rec_spikes, {
+        self._store(t_now, spike_col, rec_spikes, {
             "v": (v_col, rec_v), "gsyn_exc": (ge_col, rec_ge), "gsyn_inh": (gi_col, rec_gi)},
-            interval, row0)
+            n_rows)
 
-    def _store(self, t_now, n_ticks, spike_col, rec_spikes, signals, interval, row0) -> None:
+    def _sampling(self, m: Mapping, t_now: int, n_ticks: int):
+        """Per recorded signal (rows of ``_SIGNALS``) and atom: sampling interval in ticks,
+        index of the first sample (tick t is sampled when t % interval == 0) and number of
+        samples in ticks [t_now, t_now + n_ticks)."""
+        interval = np.ones((len(_SIGNALS), m.n_atoms), dtype=np.int64)
+        row0 = np.zeros_like(interval)
+        n_rows = np.zeros_like(interval)
+        for pop in self.state.populations:
+            lay = m.layout(pop)
+            sl = slice(lay.offset, lay.offset + pop.size)
+            for k, name in enumerate(_SIGNALS):
+                every = round(pop.recorder.sampling_interval_of(name) / self.state.dt)
+                first = -(-t_now // every)
+                interval[k, sl] = every
+                row0[k, sl] = first
+                n_rows[k, sl] = -(-(t_now + n_ticks) // every) - first
+        return interval, row0, n_rows
+
+    def _store(self, t_now, spike_col, rec_spikes, signals, n_rows) -> None:
         m = self._program.mapping
         bits = np.unpackbits(rec_spikes.view(np.uint8), axis=1, bitorder="little")
         tick, col = np.nonzero(bits)
@@ -233,13 +243,11 @@ class SpiNNakerToolchain:
                 idx = col_to_index[col[sel]]
                 keep = idx >= 0
                 data["spikes"].append((idx[keep], (tick[sel][keep] + t_now) * self.state.dt))
-            every = int(interval[lay.offset]) if pop.size else 1
-            n_rows = -(-(t_now + n_ticks) // every) - int(row0[lay.offset]) if pop.size else 0
-            for name, (col_map, buf) in signals.items():
+            for k, (name, (col_map, buf)) in enumerate(signals.items()):
                 cols = col_map[atoms]
                 present = np.flatnonzero(cols >= 0)
                 if present.size:
-                    block = buf[:n_rows, cols[present]] / 32768.0
+                    block = buf[:n_rows[k, lay.offset], cols[present]] / 32768.0
                     data["signals"].setdefault(name, []).append((present, block))
 
     def spikes(self, population, index: np.ndarray):

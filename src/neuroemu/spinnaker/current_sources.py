@@ -125,21 +125,38 @@ class _SpiNNakerCurrentSource:
     def __init__(self, **parameters):
         self.targets: list = []
         super().__init__(**parameters)
+        self._check()
         self._simulator.state.toolchain.register_current_source(self)
 
     def set_native_parameters(self, parameters) -> None:
         self._simulator.state.toolchain.current_sources_changed(self)
+        previous = dict(self.parameter_space.items())
         self.parameter_space.update(**dict(parameters.items()))
+        try:
+            self._check()
+        except ValueError:
+            self.parameter_space.update(**previous)
+            raise
 
     def get_native_parameters(self) -> ParameterSpace:
-        return self.parameter_space
+        space = ParameterSpace(dict(self.parameter_space.items()), self.get_schema(), (1,))
+        space.evaluate(simplify=True)
+        return space
+
+    def __getattr__(self, name):
+        """``source.amplitude`` / ``source.times``: the current value (float or array)."""
+        if name in type(self).default_parameters:
+            value = self._native[name]
+            return np.asarray(value.value) if hasattr(value, "value") else value
+        return super().__getattr__(name)
 
     @property
     def _native(self) -> dict:
         """Current parameter values (identity translation: native names = PyNN names)."""
-        space = ParameterSpace(dict(self.parameter_space.items()), self.get_schema(), (1,))
-        space.evaluate(simplify=True)
-        return dict(space.items())
+        return dict(self.get_native_parameters().items())
+
+    def _check(self) -> None:
+        """Refuse bad values when they are set (overridden where a source has rules)."""
 
     def inject_into(self, cells) -> None:
         """Inject into a Population, PopulationView, Assembly or a list of IDs."""
@@ -175,6 +192,18 @@ class StepCurrentSource(_SpiNNakerCurrentSource, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
     translations = _identity(electrodes.StepCurrentSource)
 
+    def _check(self) -> None:
+        p = self._native
+        times = np.asarray(getattr(p["times"], "value", p["times"]), dtype=float)
+        amps = np.asarray(getattr(p["amplitudes"], "value", p["amplitudes"]), dtype=float)
+        if times.size != amps.size:
+            raise InvalidParameterError("StepCurrentSource", "times",
+                                        f"{times.size} times, {amps.size} amplitudes",
+                                        "as many times as amplitudes")
+        if times.size and (times.min() < 0 or np.any(np.diff(times) <= 0)):
+            raise InvalidParameterError("StepCurrentSource", "times", times.tolist()[:10],
+                                        "non-negative and strictly increasing")
+
 
 class NoisyCurrentSource(_SpiNNakerCurrentSource, electrodes.NoisyCurrentSource):
     """PyNN's NoisyCurrentSource; sPyNNaker's ``rng`` keyword seeds its KISS64 stream."""
@@ -206,14 +235,6 @@ def check_current_source(source, dt: float) -> None:
         raise InvalidParameterError(
             "NoisyCurrentSource", "dt", float(p["dt"]),
             f"equal to the machine time step {dt} ms (sPyNNaker 7.4.1 supports no other)")
-    if isinstance(source, StepCurrentSource):
-        times = np.asarray(p["times"].value if hasattr(p["times"], "value") else p["times"])
-        amps = np.asarray(p["amplitudes"].value if hasattr(p["amplitudes"], "value")
-                          else p["amplitudes"])
-        if times.size != amps.size:
-            raise InvalidParameterError("StepCurrentSource", "times",
-                                        f"{times.size} times, {amps.size} amplitudes",
-                                        "as many times as amplitudes")
 
 
 def build_current_sources(sources, atom_of, core_of_atom, n_atoms: int, dt: float):

@@ -142,3 +142,45 @@ def test_plastic_weights_restart_after_reset():
     sim.run(400.0)
     assert proj.get("weight", format="array")[0, 0] == w_run != w_start
     sim.end()
+
+
+def test_triplet_rule_matches_its_traces():
+    """PfisterSpikeTripletRule + WeightDependenceAdditiveTriplet, derived here from the rule:
+    pre at 100, 110, 600 ms, post at 105, 120 ms (delay 1 tick, one ring slot, so the STDP
+    window sees no dendritic delay). r2/o2 are sampled before each spike (0 for the first);
+    tau_x/tau_y LUTs have a time shift of 2 (decay of floor(Δ/4)·4 ticks); the host writes
+    A±·w_max and A3±·w_max (sPyNNaker 7.4.1)."""
+    tp, tm, tx, ty = 16.8, 33.7, 101.0, 125.0
+    a2p, a2m, a3p, a3m, w_max = 0.1, 0.1, 0.2, 0.05, 1.0
+    sim.setup(timestep=1.0)
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[100.0, 110.0, 600.0]))
+    kick = sim.Population(1, sim.SpikeSourceArray(spike_times=[104.0, 119.0]))
+    post = sim.Population(1, sim.IF_curr_exp(tau_syn_E=1.0, tau_refrac=1.0))
+    sim.Projection(kick, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=40.0))
+    rule = sim.extra_models.PfisterSpikeTripletRule(tau_plus=tp, tau_minus=tm, tau_x=tx,
+                                                    tau_y=ty, A_plus=a2p, A_minus=a2m)
+    wd = sim.extra_models.WeightDependenceAdditiveTriplet(w_min=0.0, w_max=w_max,
+                                                          A3_plus=a3p, A3_minus=a3m)
+    proj = sim.Projection(pre, post, sim.OneToOneConnector(),
+                          sim.STDPMechanism(timing_dependence=rule, weight_dependence=wd,
+                                            weight=0.5, delay=1.0))
+    post.record("spikes")
+    w0 = proj.get("weight", format="array")[0, 0]
+    sim.run(700.0)
+    w1 = proj.get("weight", format="array")[0, 0]
+    np.testing.assert_array_equal(post.get_data().segments[0].spiketrains[0].magnitude,
+                                  [105.0, 120.0])
+    sim.end()
+
+    def shifted(dt):  # the tau_x / tau_y LUTs are indexed by dt >> 2
+        return (dt // 4) * 4
+
+    r1_110 = math.exp(-10 / tp) + 1
+    r2_110 = math.exp(-shifted(10) / tx)
+    o2_120 = math.exp(-shifted(15) / ty)
+    dw = a2p * w_max * math.exp(-5 / tp)                       # post 105 after pre 100
+    dw -= a2m * w_max * math.exp(-5 / tm) + a3m * w_max * math.exp(-5 / tm) * r2_110
+    r1_dec = r1_110 * math.exp(-10 / tp)                       # post 120 after pre 110
+    dw += a2p * w_max * r1_dec + a3p * w_max * r1_dec * o2_120
+    assert w1 - w0 == pytest.approx(dw, abs=5e-3)
+    assert abs(dw) > 0.05

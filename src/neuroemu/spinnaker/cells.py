@@ -166,6 +166,32 @@ class MultiplicativeWeightDependence(std_syn.MultiplicativeWeightDependence):
     translations = _identity(std_syn.MultiplicativeWeightDependence)
 
 
+class PfisterSpikeTripletRule(STDPTimingDependence):
+    """sPyNNaker extra model: Pfister & Gerstner (2006) triplet rule (all-to-all traces r1,
+    r2 of the pre and o1, o2 of the post spikes; tau_x/tau_y LUTs use a time shift of 2)."""
+
+    default_parameters = {"tau_plus": 16.8, "tau_minus": 33.7,  # noqa: RUF012
+                          "tau_x": 101.0, "tau_y": 125.0, "A_plus": 0.01, "A_minus": 0.01}
+    translations = build_translations(*[(n, n) for n in default_parameters])
+
+    def __init__(self, tau_plus=16.8, tau_minus=33.7, tau_x=101.0, tau_y=125.0, A_plus=0.01,
+                 A_minus=0.01):
+        super().__init__(tau_plus=tau_plus, tau_minus=tau_minus, tau_x=tau_x, tau_y=tau_y,
+                         A_plus=A_plus, A_minus=A_minus)
+
+
+class WeightDependenceAdditiveTriplet(STDPWeightDependence):
+    """sPyNNaker extra model: additive two-term dependence for the triplet rule; the host
+    writes A±·w_max and A3±·w_max (sPyNNaker 7.4.1 ``weight_dependence_additive_triplet``)."""
+
+    default_parameters = {"w_min": 0.0, "w_max": 1.0,  # noqa: RUF012
+                          "A3_plus": 0.01, "A3_minus": 0.01}
+    translations = build_translations(*[(n, n) for n in default_parameters])
+
+    def __init__(self, w_min=0.0, w_max=1.0, A3_plus=0.01, A3_minus=0.01):
+        super().__init__(w_min=w_min, w_max=w_max, A3_plus=A3_plus, A3_minus=A3_minus)
+
+
 SOURCE_CELLS = (SpikeSourceArray, SpikeSourcePoisson)
 SUPPORTED_CELLS = (*NEURON_CELLS, *SOURCE_CELLS)
 #: standard PyNN names this backend implements (extra models live in ``extra_models``)

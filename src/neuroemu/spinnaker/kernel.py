@@ -94,16 +94,17 @@ def _excitatory_current(state, params, n, col, input_type, v):
 
 @njit(cache=True)
 def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask, shift_time,
-                 prov, pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, lut_plus,
-                 lut_minus, lut_plus_len, lut_minus_len, wdep, wpar):
+                 prov, pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, timing, luts,
+                 lut_len, lut_shift, wdep, wpar):
     """A presynaptic spike through a plastic row: deferred STDP update of every synapse,
     new weight into the ring buffer and back into the row (spec §8, ``stdp.py``)."""
     idx_bits = cores[c, C_IDX_BITS]
     ti_bits = idx_bits + cores[c, C_TYPE_BITS]
     last_t = pre_time[prow]
-    last_tr = pre_trace[prow]
+    last_tr = pre_trace[prow].copy()
     pre_time[prow] = t_pre
-    pre_trace[prow] = pre_trace_after_spike(t_pre, last_t, last_tr, lut_plus, lut_plus_len)
+    pre_trace_after_spike(timing, t_pre, last_t, last_tr, luts, lut_len, lut_shift,
+                          pre_trace[prow])
     lo = cores[c, C_LO]
     for w in range(r0, r0 + length):
         word = np.int64(words[w])
@@ -113,8 +114,8 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
         n = lo + (ctrl & ((1 << idx_bits) - 1))
         shift = cores[c, C_SHIFT0 + s]
         weight = plastic_synapse_update(
-            (word >> 16) << shift, n, d, t_pre, last_t, last_tr, post_n, post_t, post_tr,
-            post_dummy, lut_plus, lut_plus_len, lut_minus, lut_minus_len, wdep, wpar[s])
+            (word >> 16) << shift, n, d, t_pre, last_t, last_tr, pre_trace[prow], post_n,
+            post_t, post_tr, post_dummy, timing, luts, lut_len, lut_shift, wdep, wpar[s])
         new_w = (weight >> shift) & 0xFFFF
         words[w] = np.uint32((new_w << 16) | ctrl)
         idx = roff + ((ctrl + shift_time) & ring_mask)
@@ -129,8 +130,8 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
 def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, inbox_cnt,
                  inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov, cs_ptr,
                  cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp, pre_time, pre_trace,
-                 post_n, post_t, post_tr, post_dummy, lut_plus, lut_minus, lut_len, wdep, wpar,
-                 rec_v_col, rec_ge_col, rec_gi_col,
+                 post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing, wdep,
+                 wpar, rec_v_col, rec_ge_col, rec_gi_col,
                  rec_interval, rec_row0, rec_v, rec_ge, rec_gi):
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     roff = cores[c, C_RING_OFF]
@@ -153,9 +154,8 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
             for _ in range(cnt):
                 _plastic_row(c, r0, inbox_len[ib + e], prow, inbox_time[ib + e], cores, words,
                              ring, roff, ring_mask, shift_time, prov, pre_time, pre_trace,
-                             post_n, post_t, post_tr, post_dummy, lut_plus[rule],
-                             lut_minus[rule], lut_len[rule, 0], lut_len[rule, 1], wdep[rule],
-                             wpar[rule])
+                             post_n, post_t, post_tr, post_dummy, timing[rule], luts[rule],
+                             lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule])
             continue
         for w in range(r0, r0 + inbox_len[ib + e]):
             word = np.int64(words[w])
@@ -240,8 +240,8 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
             state[n, S_V] = v
         if spiked:
             if rule >= 0:
-                add_post_event(n, t, post_n, post_t, post_tr, post_dummy, lut_minus[rule],
-                               lut_len[rule, 1])
+                add_post_event(n, t, timing[rule], post_n, post_t, post_tr, post_dummy,
+                               luts[rule], lut_len[rule], lut_shift[rule])
             out_key[ob + n_out] = n
             out_cnt[ob + n_out] = 1
             n_out += 1

@@ -1,9 +1,8 @@
 """STDP, host side: the rule tables sPyNNaker 7.x writes for each plastic post-population.
 
 One rule per post-population (sPyNNaker refuses different synapse dynamics on one
-population). Per rule: the two timing LUTs (spec §8: ``floor(exp(-k·dt/τ)·2048)``) and, per
-synapse type, the weight-dependence parameters as s16.15: additive ``w_min·gws, w_max·gws,
-A+·gws, A−·gws``; multiplicative ``w_min·gws, w_max·gws, A+, A−``.
+population). Per rule: the timing LUTs (spec §8: ``floor(exp(-(k<<shift)·dt/τ)·2048)``) and,
+per synapse type, the weight-dependence parameters as s16.15 (see ``_weight_parameters``).
 """
 
 from __future__ import annotations
@@ -14,28 +13,69 @@ from neuroemu.engine.fixedpoint import encode_s1615
 from neuroemu.errors import UnsupportedFeatureError
 from neuroemu.spinnaker import cells, kernel, stdp
 
-_RULE_PARAMETERS = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max")
+_TIMING = {cells.SpikePairRule: (stdp.PAIR, ("tau_plus", "tau_minus", "A_plus", "A_minus")),
+           cells.PfisterSpikeTripletRule: (stdp.TRIPLET, ("tau_plus", "tau_minus", "tau_x",
+                                                          "tau_y", "A_plus", "A_minus"))}
+_WEIGHT = {cells.AdditiveWeightDependence: (stdp.ADDITIVE, ("w_min", "w_max")),
+           cells.MultiplicativeWeightDependence: (stdp.MULTIPLICATIVE, ("w_min", "w_max")),
+           cells.WeightDependenceAdditiveTriplet: (stdp.ADDITIVE_TRIPLET,
+                                                   ("w_min", "w_max", "A3_plus", "A3_minus"))}
+
+
+def _scalar(projection, name: str) -> float:
+    v = np.unique(np.asarray(projection._values[name], dtype=float))
+    if v.size > 1:
+        raise UnsupportedFeatureError(
+            f"per-synapse values of STDP parameter {name} (Projection '{projection.label}')",
+            cells.MACHINE, "the rule's parameters are scalars")
+    return float(v[0]) if v.size else 0.0
 
 
 def _rule_of(projection) -> tuple:
-    """(weight dependence, parameter values) of a plastic projection; scalars only."""
+    """(timing, weight dependence, parameters) of a plastic projection; scalars only."""
     syn = projection.synapse_type
-    if not isinstance(syn.timing_dependence, cells.SpikePairRule):
+    timing = _TIMING.get(type(syn.timing_dependence))
+    weight = _WEIGHT.get(type(syn.weight_dependence))
+    if timing is None or weight is None:
         raise UnsupportedFeatureError(
-            f"timing dependence {type(syn.timing_dependence).__name__}", cells.MACHINE,
-            "this version of neuroemu emulates SpikePairRule")
-    values = []
-    for name in _RULE_PARAMETERS:
-        v = np.unique(np.asarray(projection._values[name], dtype=float))
-        if v.size > 1:
-            raise UnsupportedFeatureError(
-                f"per-synapse values of STDP parameter {name} (Projection "
-                f"'{projection.label}')", cells.MACHINE, "the rule's parameters are scalars")
-        values.append(float(v[0]) if v.size else 0.0)
-    wdep = stdp.MULTIPLICATIVE if isinstance(syn.weight_dependence,
-                                             cells.MultiplicativeWeightDependence) \
-        else stdp.ADDITIVE
-    return (wdep, *values)
+            f"STDP with {type(syn.timing_dependence).__name__} and "
+            f"{type(syn.weight_dependence).__name__}", cells.MACHINE,
+            "emulated: SpikePairRule with Additive/MultiplicativeWeightDependence, "
+            "PfisterSpikeTripletRule with WeightDependenceAdditiveTriplet")
+    if (timing[0] == stdp.TRIPLET) != (weight[0] == stdp.ADDITIVE_TRIPLET):
+        raise UnsupportedFeatureError(
+            f"{type(syn.timing_dependence).__name__} with "
+            f"{type(syn.weight_dependence).__name__}", cells.MACHINE,
+            "the triplet rule needs the two-term WeightDependenceAdditiveTriplet and vice versa")
+    values = {name: _scalar(projection, name) for name in timing[1] + weight[1]}
+    return (timing[0], weight[0], tuple(sorted(values.items())))
+
+
+def _lut_set(timing: int, p: dict, dt: float) -> list:
+    """The rule's four LUTs (tau_x/tau_y only for the triplet, with time shift 2)."""
+    luts = [(stdp.exp_lut(p["tau_plus"], dt), 0), (stdp.exp_lut(p["tau_minus"], dt), 0)]
+    if timing == stdp.TRIPLET:
+        luts += [(stdp.exp_lut(p["tau_x"], dt, 2), 2), (stdp.exp_lut(p["tau_y"], dt, 2), 2)]
+    else:
+        luts += [(np.zeros(0, np.int16), 0), (np.zeros(0, np.int16), 0)]
+    return luts
+
+
+def _weight_parameters(wdep: int, p: dict, gws: float) -> np.ndarray:
+    """s16.15 words the host writes per synapse type (sPyNNaker 7.4.1 weight dependences):
+    additive A±·gws; multiplicative A± unscaled; additive triplet A±·w_max·gws and
+    A3±·w_max·gws."""
+    out = np.zeros(stdp.N_WPAR, dtype=np.int64)
+    out[stdp.W_MIN] = encode_s1615(p["w_min"] * gws)
+    out[stdp.W_MAX] = encode_s1615(p["w_max"] * gws)
+    amp = {stdp.ADDITIVE: gws, stdp.MULTIPLICATIVE: 1.0,
+           stdp.ADDITIVE_TRIPLET: p["w_max"] * gws}[wdep]
+    out[stdp.A_PLUS] = encode_s1615(p["A_plus"] * amp)
+    out[stdp.A_MINUS] = encode_s1615(p["A_minus"] * amp)
+    if wdep == stdp.ADDITIVE_TRIPLET:
+        out[stdp.A3_PLUS] = encode_s1615(p["A3_plus"] * amp)
+        out[stdp.A3_MINUS] = encode_s1615(p["A3_minus"] * amp)
+    return out
 
 
 def build_stdp_tables(m, projections, cores: np.ndarray, n_atoms: int, n_plastic_rows: int,
@@ -57,39 +97,33 @@ def build_stdp_tables(m, projections, cores: np.ndarray, n_atoms: int, n_plastic
                 rules.append(rule)
             rule_of_population[key] = rules.index(rule)
     cores[:, kernel.C_STDP] = -1
-    luts_plus, luts_minus = [], []
-    wpar = np.zeros((max(1, len(rules)), 3, 4), dtype=np.int64)
-    wdep = np.zeros(max(1, len(rules)), dtype=np.int64)
-    for r, (kind, tau_plus, tau_minus, a_plus, a_minus, w_min, w_max) in enumerate(rules):
-        luts_plus.append(stdp.exp_lut(tau_plus, m.dt))
-        luts_minus.append(stdp.exp_lut(tau_minus, m.dt))
-        wdep[r] = kind
+    n_rules = max(1, len(rules))
+    lut_sets = [_lut_set(timing, dict(p), m.dt) for timing, _, p in rules]
+    size = max([1] + [lut.size for luts in lut_sets for lut, _ in luts])
+    luts = np.zeros((n_rules, 4, size), dtype=np.int16)
+    lut_len = np.zeros((n_rules, 4), dtype=np.int64)
+    lut_shift = np.zeros((n_rules, 4), dtype=np.int64)
+    timing = np.zeros(n_rules, dtype=np.int64)
+    wdep = np.zeros(n_rules, dtype=np.int64)
+    for r, (kind, dependence, _) in enumerate(rules):
+        timing[r], wdep[r] = kind, dependence
+        for which, (lut, shift) in enumerate(lut_sets[r]):
+            luts[r, which, :lut.size] = lut
+            lut_len[r, which], lut_shift[r, which] = lut.size, shift
+    wpar = np.zeros((n_rules, 3, stdp.N_WPAR), dtype=np.int64)
     for layout in m.layouts.values():
         r = rule_of_population.get(id(layout.population))
         if r is None:
             continue
-        kind, _, _, a_plus, a_minus, w_min, w_max = rules[r]
-        gws = global_weight_scale[layout.input_type]
-        amp = gws if kind == stdp.ADDITIVE else 1.0
-        wpar[r, :, stdp.W_MIN] = encode_s1615(w_min * gws)
-        wpar[r, :, stdp.W_MAX] = encode_s1615(w_max * gws)
-        wpar[r, :, stdp.A_PLUS] = encode_s1615(a_plus * amp)
-        wpar[r, :, stdp.A_MINUS] = encode_s1615(a_minus * amp)
+        wpar[r, :] = _weight_parameters(wdep[r], dict(rules[r][2]),
+                                        global_weight_scale[layout.input_type])
         first = layout.first_core
         cores[first:first + layout.n_cores, kernel.C_STDP] = r
-    size = max([1] + [lut.size for lut in luts_plus + luts_minus])
-    lut_plus = np.zeros((max(1, len(rules)), size), dtype=np.int16)
-    lut_minus = np.zeros_like(lut_plus)
-    lut_len = np.zeros((max(1, len(rules)), 2), dtype=np.int64)
-    for r in range(len(rules)):
-        lut_plus[r, :luts_plus[r].size] = luts_plus[r]
-        lut_minus[r, :luts_minus[r].size] = luts_minus[r]
-        lut_len[r] = luts_plus[r].size, luts_minus[r].size
     post_n = np.ones(n_atoms, dtype=np.int64)  # the dummy event at time 0
     post_t = np.zeros((n_atoms, stdp.MAX_POST_EVENTS), dtype=np.int64)
-    post_tr = np.zeros((n_atoms, stdp.MAX_POST_EVENTS), dtype=np.int16)
+    post_tr = np.zeros((n_atoms, stdp.MAX_POST_EVENTS, 2), dtype=np.int16)
     post_dummy = np.ones(n_atoms, dtype=np.int8)
     pre_time = np.zeros(max(1, n_plastic_rows), dtype=np.int64)
-    pre_trace = np.zeros(max(1, n_plastic_rows), dtype=np.int16)
-    return (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, lut_plus, lut_minus,
-            lut_len, wdep, wpar)
+    pre_trace = np.zeros((max(1, n_plastic_rows), 2), dtype=np.int16)
+    return (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len,
+            lut_shift, timing, wdep, wpar)

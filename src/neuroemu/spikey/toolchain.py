@@ -1,0 +1,383 @@
+"""The Spikey toolchain: validates the description, maps it onto the chip, runs the kernel,
+reads back spikes, the monitored membrane, input-link losses and the STDP-changed weights.
+
+A run covers the time window (t, t + simtime]. Weights live on the chip: STDP changes persist
+into later runs (and across ``reset()``) until the connectivity is re-sent, i.e. until
+populations or connections change.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from pyNN import errors as pynn_errors
+
+from neuroemu.errors import MappingError, NeuroemuWarning, UnsupportedFeatureError
+from neuroemu.spikey import (
+    cells,
+    kernel,
+    mapping,
+    neuron,
+    noise,
+    program,
+    stdp,
+    stp,
+    topology,
+    weights,
+)
+from neuroemu.spikey.kernel import BINS_PER_MS, STEP_MS
+from neuroemu.spikey.settings import SpikeySettings
+
+MACHINE = cells.MACHINE
+#: ADC: 96 MHz sampling at 10^4 speed-up -> 1/9.6 ms bio (spec §4.3)
+MEMBRANE_STEP_MS = 1e4 / 96e6 * 1e3
+SPIKE_BUFFER = 200_000
+
+
+class SpikeyToolchain:
+    """Per-``setup`` toolchain; see the module docstring."""
+
+    def __init__(self, state) -> None:
+        self.state = state
+        self.settings = SpikeySettings()
+        self.factors: dict[int, dict[str, np.ndarray]] = {}
+        self.membrane: tuple | None = None          # (population, index)
+        self.input_spikes = (0, 0)                  # (lost, sent) of the last run
+        self._mapping: mapping.ChipMapping | None = None
+        self._chip: program.ChipState | None = None
+        self._pattern: noise.FixedPattern | None = None
+        self._data: dict[int, dict] = {}
+        self._membrane_parts: list[np.ndarray] = []
+        self._run_index = 0
+        self._poisson_rng = np.random.default_rng(np.random.SeedSequence([0, 2]))
+
+    # -- configuration ------------------------------------------------------------------
+    def configure(self, settings: SpikeySettings) -> None:
+        self.settings = settings
+        self._poisson_rng = np.random.default_rng(np.random.SeedSequence([settings.seed, 2]))
+
+    @property
+    def pattern(self) -> noise.FixedPattern:
+        if self._pattern is None:
+            s = self.settings
+            self._pattern = noise.fixed_pattern(s.chip_seed, s.noise, s.calib_tau_mem,
+                                                s.calib_syn_drivers)
+        return self._pattern
+
+    # -- notifications from the PyNN layer ----------------------------------------------
+    def network_changed(self, what: str, label) -> None:
+        self._mapping = None
+
+    def parameters_changed(self, population) -> None:
+        """Neuron constants are rebuilt at every run; nothing to invalidate."""
+
+    def connections_changed(self, projection) -> None:
+        self._mapping = None
+
+    def recording_changed(self, population) -> None:
+        """Recording is laid out at each run."""
+
+    # -- validation ---------------------------------------------------------------------
+    def check_population(self, pop) -> None:
+        if not isinstance(pop.celltype, cells.SUPPORTED_CELLS):
+            raise UnsupportedFeatureError(f"cell type {type(pop.celltype).__name__}", MACHINE,
+                                          "only IF_facets_hardware1 and spike sources")
+        if isinstance(pop.celltype, cells.IF_facets_hardware1):
+            others = sum(p.size for p in self.state.populations if p is not pop and
+                         isinstance(p.celltype, cells.IF_facets_hardware1))
+            if others + pop.size > topology.N_NEURONS:
+                raise MappingError("neurons", others + pop.size, topology.N_NEURONS,
+                                   "Spikey chip", "ERROR: Network is larger than chip size!")
+        p = pop._parameters
+        for name in ("g_leak", "tau_refrac", "rate", "start", "duration"):
+            if name in p:
+                arr = np.asarray(p[name], dtype=float)
+                if (arr < 0).any() or np.isnan(arr).any():
+                    raise pynn_errors.InvalidParameterValueError(
+                        f"Population '{pop.label}': {name}={float(arr[~(arr >= 0)][0])} "
+                        "(allowed: >= 0)")
+        if "spike_times" in p:
+            for i, seq in enumerate(p["spike_times"]):
+                times = np.asarray(seq.value if hasattr(seq, "value") else seq, dtype=float)
+                if times.size and (times.min() < 0 or np.any(np.diff(times) < 0)):
+                    raise pynn_errors.InvalidParameterValueError(
+                        f"Population '{pop.label}': spike_times[{i}] must be non-negative and "
+                        "ascending")
+                if times.size and times.max() > program.MAX_TIME_MS:
+                    raise ValueError(
+                        f"Population '{pop.label}': spike time {times.max()} ms: maximum "
+                        "runtime (due to 32-bit time stamps) is approx. 6600s "
+                        f"({program.MAX_TIME_MS:.1f} ms)")
+
+    def check_projection(self, projection) -> None:
+        syn = projection.synapse_type
+        if not isinstance(syn, (cells.StaticSynapse, cells.TsodyksMarkramSynapse,
+                                cells.STDPMechanism)):
+            raise UnsupportedFeatureError(f"synapse type {type(syn).__name__}", MACHINE,
+                                          "static, TsodyksMarkramSynapse or STDPMechanism")
+        if isinstance(syn, cells.STDPMechanism):
+            stdp.check_mechanism(syn)
+            td = syn.timing_dependence.parameter_space
+            for name in ("tau_plus", "tau_minus"):
+                value = float(td[name].base_value)
+                if value != stdp.TAU_MS:
+                    warnings.warn(f"{name}={value} ms is not possible via PyNN on Spikey: the "
+                                  f"chip uses {stdp.TAU_MS} ms", NeuroemuWarning, stacklevel=4)
+        if isinstance(syn, cells.TsodyksMarkramSynapse):
+            ps = syn.parameter_space
+            stp.mode(float(ps["tau_rec"].base_value), float(ps["tau_facil"].base_value))
+        if projection.receptor_type not in ("excitatory", "inhibitory"):
+            raise UnsupportedFeatureError(f"receptor type {projection.receptor_type!r}", MACHINE)
+        if not isinstance(projection.post.celltype, cells.IF_facets_hardware1):
+            raise UnsupportedFeatureError(
+                f"projection onto {type(projection.post.celltype).__name__}", MACHINE)
+        pre = projection.pre
+        if isinstance(pre.celltype, cells.SOURCE_CELLS):
+            root = getattr(pre, "grandparent", pre)
+            first = self._source_offset(root)
+            mapping.check_source_index(first + root.size - 1, projection)
+
+    def _source_offset(self, pop) -> int:
+        n = 0
+        for p in self.state.populations:
+            if p is pop:
+                return n
+            if isinstance(p.celltype, cells.SOURCE_CELLS):
+                n += p.size
+        return n
+
+    # -- mapping ------------------------------------------------------------------------
+    @property
+    def mapping(self) -> mapping.ChipMapping:
+        if self._mapping is None:
+            rng = np.random.default_rng(np.random.SeedSequence([self.settings.seed, 1,
+                                                                self._run_index]))
+            self._mapping = mapping.build(self.state.populations, self.state.projections,
+                                          self.settings.order, rng, self.factors)
+        return self._mapping
+
+    def hardware_neuron(self, population, index: int) -> int:
+        """Hardware neuron of cell ``index`` of ``population`` (creation order + offset)."""
+        n = 0
+        for p in self.state.populations:
+            if p is population:
+                return int(self.settings.order[n + index])
+            if isinstance(p.celltype, cells.IF_facets_hardware1):
+                n += p.size
+        raise KeyError(population.label)
+
+    def monitor_membrane(self, population, index: int):
+        """Switch the membrane readout to one neuron; returns the replaced (pop, index).
+
+        Only one membrane per run: a neuron on another pin replaces the previous one with a
+        warning, one on the same pin raises (spec §4.3).
+        """
+        previous = self.membrane
+        if previous is not None and (previous[0] is not population or previous[1] != index):
+            h_old = self.hardware_neuron(*previous)
+            h_new = self.hardware_neuron(population, index)
+            pin = topology.membrane_pin(h_new)
+            if topology.membrane_pin(h_old) == pin:
+                raise ValueError(f"You are trying to connect two membrane potentials to readout "
+                                 f"pin {pin} (hardware neurons {h_old} and {h_new}); Spikey "
+                                 "records one membrane per run")
+            warnings.warn(f"Spikey records one membrane per run: hardware neuron {h_new} "
+                          f"replaces {h_old}", NeuroemuWarning, stacklevel=5)
+            self._membrane_parts = []
+        else:
+            previous = None
+        self.membrane = (population, index)
+        return previous
+
+    def connection_values(self, projection, name: str) -> np.ndarray:
+        """What the chip holds: weights as 4-bit values read from the chip (µS)."""
+        if name == "weight":
+            m = self.mapping
+            pl = m.placements[id(projection)]
+            return weights.to_conductance(m.weights[pl.driver, pl.column], pl.receptor)
+        if name == "delay":
+            return np.full(len(projection), self.state.min_delay)
+        return np.asarray(projection._values[name], dtype=float)
+
+    def set_driver_factors(self, projection, name: str, values) -> None:
+        arr = mapping.check_factor(name, values)
+        if arr.size not in (1, len(projection)):
+            raise ValueError(f"set{name.capitalize()}Factors: one factor per connection "
+                             f"({len(projection)}) or a single value, got {arr.size}")
+        self.factors.setdefault(id(projection), {})[name] = np.broadcast_to(
+            arr, (len(projection),)).copy()
+
+    def driver_factors(self, projection, name: str) -> np.ndarray:
+        return self.factors.get(id(projection), {}).get(name, np.ones(len(projection)))
+
+    # -- running ------------------------------------------------------------------------
+    def _source_spikes(self, t0: float, t_end: float) -> dict[int, np.ndarray]:
+        """Time bins of every source's spikes (Poisson drawn for this window)."""
+        out = {}
+        n = 0
+        for pop in self.state.populations:
+            if not isinstance(pop.celltype, cells.SOURCE_CELLS):
+                continue
+            p = pop._parameters
+            for i in range(pop.size):
+                if isinstance(pop.celltype, cells.SpikeSourceArray):
+                    seq = p["spike_times"][i]
+                    times = np.asarray(seq.value if hasattr(seq, "value") else seq, float)
+                else:
+                    lo = max(float(p["start"][i]), t0)
+                    hi = min(float(p["start"][i]) + float(p["duration"][i]), t_end)
+                    count = self._poisson_rng.poisson(float(p["rate"][i]) * max(hi - lo, 0)
+                                                      / 1000.0) if hi > lo else 0
+                    times = np.sort(self._poisson_rng.uniform(lo, hi, count))
+                out[n + i] = program.quantise(times)
+            n += pop.size
+        return out
+
+    def run(self, n_ticks: int) -> None:
+        simtime = n_ticks * self.state.dt
+        t0 = self.state.t
+        t_end = t0 + simtime
+        if t_end > program.MAX_TIME_MS:
+            raise ValueError(f"run until {t_end} ms: maximum runtime (due to 32-bit time "
+                             f"stamps) is approx. 6600s ({program.MAX_TIME_MS:.1f} ms)")
+        m = self.mapping
+        s = self.settings
+        neu_f, neu_i, v0 = program.neuron_arrays(self.state.populations, m, s, self.pattern)
+        if self._chip is None:
+            self._chip = program.ChipState(v=v0)
+        chip = self._chip
+        factors = mapping.driver_factors(m, self.state.projections, self.factors)
+        drv_f, drv_i = program.driver_arrays(m, factors, s, self.pattern, stp.LAMBDA, stp.BETA)
+        t0_bin = round(t0 * BINS_PER_MS)
+        n_steps = round(t_end * BINS_PER_MS) - t0_bin
+        events = program.input_events(self._source_spikes(t0, t_end), m, t0_bin, n_steps)
+        self.input_spikes = (events.lost, events.sent)
+        if events.lost:
+            warnings.warn(f"{events.lost} of {events.sent} input events exceeded the input "
+                          "link capacity and were dropped", NeuroemuWarning, stacklevel=3)
+        fb = program.feedback_table(m)
+        stdp_row = np.zeros(topology.N_DRIVERS, np.int64)
+        for b in range(topology.N_BLOCKS):
+            stdp_row[b * topology.DRIVERS_PER_BLOCK + m.stdp_local_rows] = 1
+        stdp_drivers = np.flatnonzero(stdp_row).astype(np.int64)
+        a_c = np.zeros((topology.N_DRIVERS, topology.NEURONS_PER_BLOCK))
+        a_a = np.zeros_like(a_c)                    # identity pass: capacitors cleared
+        period = s.stdp.row_period_ms
+        ctrl_state = np.array([period, 0.0])
+        cols = np.zeros((topology.N_DRIVERS, topology.NEURONS_PER_BLOCK), np.int64)
+        ncols = np.zeros(topology.N_DRIVERS, np.int64)
+        kernel.rebuild_rows(m.weights, cols, ncols)
+        mon = -1
+        if self.membrane is not None:
+            mon = self.hardware_neuron(*self.membrane)
+        k0 = int(np.ceil(t0 / MEMBRANE_STEP_MS - 1e-9))
+        n_samples = max(int(np.ceil(t_end / MEMBRANE_STEP_MS - 1e-9)) - k0, 0) \
+            if mon >= 0 else 0
+        v_out = np.zeros(n_samples)
+        sigma = noise.temporal_sigma(s.noise)
+        out_step = np.zeros(SPIKE_BUFFER, np.int64)
+        out_neuron = np.zeros(SPIKE_BUFFER, np.int64)
+        steps, neurons = [], []
+        step, ev, done_samples = 0, 0, 0
+        base_seed = int(np.random.SeedSequence([s.seed, 3, self._run_index]).generate_state(1)[0])
+        while step < n_steps:
+            seed = (base_seed + step) % 2 ** 31
+            step, n_out, ev, n_s = kernel.run_experiment(
+                t0, step, n_steps, neu_f, neu_i, chip.v, chip.ref_left,
+                self.e_rev_exc, neuron.C_M_NF, sigma, seed, drv_f, drv_i,
+                chip.A, chip.B, chip.stp_I, chip.stp_last, m.weights, cols, ncols,
+                events.step, events.driver, ev, fb, stdp_row, stdp_drivers, a_c, a_a,
+                chip.last_pre, chip.last_post, stdp.TAU_MS, s.stdp.threshold,
+                s.stdp.causal_lut, s.stdp.acausal_lut, m.stdp_local_rows.astype(np.int64),
+                ctrl_state, period, out_step, out_neuron, mon, MEMBRANE_STEP_MS,
+                k0 + done_samples, v_out[done_samples:])
+            steps.append(out_step[:n_out].copy())
+            neurons.append(out_neuron[:n_out].copy())
+            done_samples += n_s
+        self._run_index += 1
+        self._store(t0, np.concatenate(steps) if steps else np.zeros(0, np.int64),
+                    np.concatenate(neurons) if neurons else np.zeros(0, np.int64), m, events)
+        if mon >= 0:
+            self._membrane_parts.append(v_out[:done_samples])
+        if s.write_config:
+            from neuroemu.spikey import config_file
+            config_file.write_all(m, neu_f, neu_i, factors, s, events, t0_bin, mon)
+
+    @property
+    def e_rev_exc(self) -> float:
+        return neuron.e_rev_exc_mv(self.settings.ratio_superthresh)
+
+    def _store(self, t0, steps, neurons, m, events) -> None:
+        times = t0 + (steps + 1) * STEP_MS
+        for pop in self.state.populations:
+            data = self._data.setdefault(id(pop), {"spikes": []})
+            if id(pop) in m.hw_neuron:
+                hw = m.hw_neuron[id(pop)]
+                lookup = np.full(topology.N_NEURONS, -1, np.int64)
+                lookup[hw] = np.arange(pop.size)
+                idx = lookup[neurons]
+                sel = idx >= 0
+                idx, t = idx[sel], times[sel]
+                if self.settings.minimum_isi > 0:
+                    idx, t = _apply_minimum_isi(idx, t, self.settings.minimum_isi)
+                data["spikes"].append((idx, t))
+            else:
+                numbers = m.source_number[id(pop)]
+                parts = [(np.full(events.applied[int(n)].size, i), events.applied[int(n)])
+                         for i, n in enumerate(numbers) if int(n) in events.applied]
+                if parts:
+                    data["spikes"].append((np.concatenate([p[0] for p in parts]),
+                                           np.concatenate([p[1] for p in parts])))
+
+    def spikes(self, population, index: np.ndarray):
+        """(neuron index, time ms) of the recorded spikes of the current segment."""
+        parts = self._data.get(id(population), {}).get("spikes", [])
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        neuron = np.concatenate([p[0] for p in parts]).astype(np.int64)
+        times = np.concatenate([p[1] for p in parts])
+        keep = np.isin(neuron, index)
+        order = np.lexsort((times[keep], neuron[keep]))
+        return neuron[keep][order], times[keep][order]
+
+    def signal(self, population, name: str, index: np.ndarray) -> np.ndarray:
+        """Membrane samples (mV) of the monitored neuron; the only recordable signal."""
+        if name != "v" or self.membrane is None or not self._membrane_parts:
+            return np.zeros((0, index.size))
+        data = np.concatenate(self._membrane_parts)
+        out = np.full((data.size, index.size), np.nan)
+        pop, i = self.membrane
+        if pop is population:
+            out[:, index == i] = data[:, None]
+        return out
+
+    def membrane_output(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times ms, values mV) of the monitored membrane in the current segment."""
+        data = np.concatenate(self._membrane_parts) if self._membrane_parts else np.zeros(0)
+        return np.arange(data.size) * MEMBRANE_STEP_MS, data
+
+    def clear_recordings(self, population) -> None:
+        self._data.pop(id(population), None)
+        if self.membrane is not None and self.membrane[0] is population:
+            self._membrane_parts = []
+
+    def reset(self) -> None:
+        """Back to t = 0: analogue state re-initialised; chip weights stay (spec §1.1)."""
+        self._chip = None
+        self._data = {}
+        self._membrane_parts = []
+
+
+def _apply_minimum_isi(idx: np.ndarray, t: np.ndarray, min_isi: float):
+    """Drop output spikes closer than ``min_isi`` to the previous kept spike of the neuron."""
+    order = np.lexsort((t, idx))
+    idx, t = idx[order], t[order]
+    keep = np.ones(idx.size, bool)
+    last_n, last_t = -1, -np.inf
+    for k in range(idx.size):
+        if idx[k] == last_n and t[k] - last_t < min_isi:
+            keep[k] = False
+            continue
+        last_n, last_t = idx[k], t[k]
+    return idx[keep], t[keep]

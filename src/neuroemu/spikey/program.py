@@ -34,20 +34,23 @@ MAX_TIME_MS = (2 ** 31 - 2 ** 21) / BINS_PER_MS
 
 
 def neuron_arrays(populations, m: ChipMapping, settings, pattern: noise.FixedPattern):
-    """(neu_f, neu_i, initial v) indexed by hardware neuron; warns like the mapping code."""
+    """(neu_f, neu_i, initial v, programmed iLeak µA) per hardware neuron; warns like the
+    mapping code."""
     neu_f = np.zeros((N_NEURONS, 6))
+    i_leak = np.zeros(N_NEURONS)
     neu_i = np.zeros((N_NEURONS, 1), np.int64)
     v0 = np.zeros(N_NEURONS)
     pops = [p for p in populations if id(p) in m.hw_neuron]
     if not pops:
-        return neu_f, neu_i, v0
+        return neu_f, neu_i, v0, i_leak
     hw = np.concatenate([m.hw_neuron[id(p)] for p in pops])
     param = {name: np.concatenate([np.asarray(p._parameters[name], dtype=float) for p in pops])
              for name in cells.IF_facets_hardware1.default_parameters}
     shared = neuron.shared_values(hw, {n: param[n] for n in neuron.SHARED})
     neuron.warn_voltage_range(shared)
-    g = neuron.leak_conductance(param["g_leak"]) / pattern.tau_factor[hw]
-    neu_f[hw, 0] = g
+    g = neuron.leak_conductance(param["g_leak"])
+    i_leak[hw] = g * neuron.UA_PER_NS
+    neu_f[hw, 0] = g / pattern.tau_factor[hw]
     neu_f[hw, 1] = shared["v_rest"]
     neu_f[hw, 2] = neuron.to_bio(neuron.AVOID_SPIKES_V) if settings.avoid_spikes \
         else shared["v_thresh"]
@@ -60,7 +63,7 @@ def neuron_arrays(populations, m: ChipMapping, settings, pattern: noise.FixedPat
                              for i, p in zip(init, pops)])
     unset = np.isnan(v0) & (neu_i[:, 0] == 1)
     v0[unset] = neu_f[unset, 1]
-    return neu_f, neu_i, v0
+    return neu_f, neu_i, v0, i_leak
 
 
 def _norm(tau_f: np.ndarray, tau_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,6 +136,8 @@ class InputEvents:
     lost: int                 # events dropped by the link
     sent: int                 # events offered to the link
     applied: dict             # source number -> applied spike times (ms)
+    link_bins: np.ndarray     # delivered time bin of every event that passed the link
+    link_addr: np.ndarray     # its hardware input address
 
 
 def input_events(spikes: dict[int, np.ndarray], m: ChipMapping, t0_bin: int,
@@ -165,4 +170,4 @@ def input_events(spikes: dict[int, np.ndarray], m: ChipMapping, t0_bin: int,
     sel = external & inside
     order = np.argsort(step[sel], kind="stable")
     return InputEvents(step[sel][order], driver[sel][order], int((~ok).sum()), int(bins.size),
-                       applied)
+                       applied, delivered[ok], addr[ok])

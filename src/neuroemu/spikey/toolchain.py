@@ -16,6 +16,7 @@ from pyNN import errors as pynn_errors
 from neuroemu.errors import MappingError, NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.spikey import (
     cells,
+    config_file,
     kernel,
     mapping,
     neuron,
@@ -243,7 +244,7 @@ class SpikeyToolchain:
                              f"stamps) is approx. 6600s ({program.MAX_TIME_MS:.1f} ms)")
         m = self.mapping
         s = self.settings
-        neu_f, neu_i, v0 = program.neuron_arrays(self.state.populations, m, s, self.pattern)
+        neu_f, neu_i, v0, i_leak = program.neuron_arrays(self.state.populations, m, s, self.pattern)
         if self._chip is None:
             self._chip = program.ChipState(v=v0)
         chip = self._chip
@@ -301,8 +302,16 @@ class SpikeyToolchain:
         if mon >= 0:
             self._membrane_parts.append(v_out[:done_samples])
         if s.write_config:
-            from neuroemu.spikey import config_file
-            config_file.write_all(m, neu_f, neu_i, factors, s, events, t0_bin, mon)
+            config_file.write_all(".", m, neu_f, neu_i, i_leak, factors, s, events, t0_bin, n_steps,
+                                  self._spike_recording_neurons(m), mon, self.e_rev_exc)
+
+    def _spike_recording_neurons(self, m) -> np.ndarray:
+        out = []
+        for pop in self.state.populations:
+            if id(pop) in m.hw_neuron:
+                idx = pop.recorder.recorded_indices("spikes")
+                out.append(m.hw_neuron[id(pop)][idx])
+        return np.concatenate(out) if out else np.zeros(0, np.int64)
 
     @property
     def e_rev_exc(self) -> float:

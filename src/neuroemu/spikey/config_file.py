@@ -63,8 +63,8 @@ def row_config_word(kind: int, sign: int, stp_code: int, driver: int) -> str:
 
 
 def spikeyconfig_text(m: ChipMapping, neu_f: np.ndarray, neu_i: np.ndarray,
-                      i_leak: np.ndarray, factors: dict[str, np.ndarray], settings, spike_neurons: np.ndarray,
-                      monitored: int, e_rev_x_mv: float) -> str:
+                      i_leak: np.ndarray, factors: dict[str, np.ndarray], settings,
+                      spike_neurons: np.ndarray, monitored: int, e_rev_x_mv: float) -> str:
     """The whole ``spikeyconfig.out`` text."""
     p = settings.stdp.params
     lines = ["SpikeyConfig", "ud_chip 1",
@@ -76,9 +76,8 @@ def spikeyconfig_text(m: ChipMapping, neu_f: np.ndarray, neu_i: np.ndarray,
            f"drvirise {_fmt(DRVIRISE_BASE_UA * settings.drvirise_factor)}"
            for d in range(N_DRIVERS)]
     lines += _run_length("synapse", drv) + ["end"]
-    ileak = i_leak
     icb = np.full(topology.N_NEURONS, settings.icb)
-    nrn = [f"ileak {_fmt(ileak[n])} icb {_fmt(icb[n])}" for n in range(topology.N_NEURONS)]
+    nrn = [f"ileak {_fmt(i_leak[n])} icb {_fmt(icb[n])}" for n in range(topology.N_NEURONS)]
     lines += _run_length("neuron", nrn) + ["end"]
     lines.append("biasb " + " ".join([_fmt(DEFAULT_VALUE)] * N_BIASB))
     lines.append("outamp " + " ".join([_fmt(DEFAULT_VALUE)] * N_OUTAMP))
@@ -130,14 +129,14 @@ def spiketrain_text(link_bins: np.ndarray, link_addr: np.ndarray, t0_bin: int,
     return f"{len(rows)}\n" + "\n".join(rows) + "\n"
 
 
-def write_all(directory: str, m: ChipMapping, neu_f, neu_i, i_leak, factors, settings, events,
-              t0_bin: int, n_bins: int, spike_neurons, monitored: int,
+def write_all(directory: str, m: ChipMapping, neu_f, neu_i, i_leak, factors, settings,
+              events, t0_bin: int, n_bins: int, spike_neurons, monitored: int,
               e_rev_x_mv: float) -> None:
     """Write both files into ``directory`` (the working directory, as the real software)."""
     import os
 
     with open(os.path.join(directory, "spikeyconfig.out"), "w") as f:
-        f.write(spikeyconfig_text(m, neu_f, neu_i, i_leak, factors, settings, spike_neurons, monitored,
-                                  e_rev_x_mv))
+        f.write(spikeyconfig_text(m, neu_f, neu_i, i_leak, factors, settings, spike_neurons,
+                                  monitored, e_rev_x_mv))
     with open(os.path.join(directory, "spiketrain.in"), "w") as f:
         f.write(spiketrain_text(events.link_bins, events.link_addr, t0_bin, n_bins))

@@ -126,13 +126,13 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
             driver = topology.external_driver(number, block)
             kind = np.full(pre.size, EXTERNAL)
             src_block = np.full(pre.size, -1)
-            source_row = number
+            source_row = topology.pynn_row(False, number)
         else:
             pre_hw = m.hw_neuron[id(proj.pre)][pre]
             driver = topology.feedback_driver(pre_hw, block)
             src_block = pre_hw // NEURONS_PER_BLOCK
             kind = np.where(src_block == block, FEEDBACK_SAME, FEEDBACK_OTHER)
-            source_row = DRIVERS_PER_BLOCK - 1 - pre_hw % NEURONS_PER_BLOCK
+            source_row = topology.pynn_row(True, pre_hw)
         is_stdp = isinstance(synapse, cells.STDPMechanism)
         if is_stdp and pre.size:
             stdp_rows.append(source_row)

@@ -244,7 +244,8 @@ class SpikeyToolchain:
                              f"stamps) is approx. 6600s ({program.MAX_TIME_MS:.1f} ms)")
         m = self.mapping
         s = self.settings
-        neu_f, neu_i, v0, i_leak = program.neuron_arrays(self.state.populations, m, s, self.pattern)
+        neu_f, neu_i, v0, i_leak = program.neuron_arrays(self.state.populations, m, s,
+                                                         self.pattern)
         if self._chip is None:
             self._chip = program.ChipState(v=v0)
         chip = self._chip
@@ -302,8 +303,9 @@ class SpikeyToolchain:
         if mon >= 0:
             self._membrane_parts.append(v_out[:done_samples])
         if s.write_config:
-            config_file.write_all(".", m, neu_f, neu_i, i_leak, factors, s, events, t0_bin, n_steps,
-                                  self._spike_recording_neurons(m), mon, self.e_rev_exc)
+            config_file.write_all(".", m, neu_f, neu_i, i_leak, factors, s, events, t0_bin,
+                                  n_steps, self._spike_recording_neurons(m), mon,
+                                  self.e_rev_exc)
 
     def _spike_recording_neurons(self, m) -> np.ndarray:
         out = []

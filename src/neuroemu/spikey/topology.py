@@ -76,8 +76,8 @@ def membrane_pin(hardware_neuron: int) -> int:
     return int(hardware_neuron) % 4 + 4 * (int(hardware_neuron) // NEURONS_PER_BLOCK)
 
 
-def pynn_row(driver_local, source_is_neuron, source_index):
-    """'PyNN row' of a synapse row (spec §2.6 convention 3): input i -> i, neuron s -> 255 - s%192."""
+def pynn_row(source_is_neuron: bool, source_index):
+    """'PyNN row' (spec §2.6 convention 3): input i -> i, neuron s -> 255 - s % 192."""
     return np.where(source_is_neuron, DRIVERS_PER_BLOCK - 1 - np.asarray(source_index) %
                     NEURONS_PER_BLOCK, np.asarray(source_index))
 

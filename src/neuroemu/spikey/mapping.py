@@ -14,6 +14,7 @@ import numpy as np
 from pyNN import errors as pynn_errors
 
 from neuroemu.errors import MappingError, NeuroemuWarning
+from neuroemu.pynn.cells import resolve
 from neuroemu.spikey import cells, stp, topology, weights
 from neuroemu.spikey.topology import (
     DRIVERS_PER_BLOCK,
@@ -62,6 +63,20 @@ def check_source_index(number: int, projection) -> None:
         raise pynn_errors.ConnectionError(
             f"Projection '{projection.label}': external source number {number} >= "
             f"{topology.MAX_SOURCE_CONTAINER}: ERROR: Invalid source index!")
+
+
+def _locate(cells_obj, m: ChipMapping) -> tuple[np.ndarray, np.ndarray]:
+    """(is_source, hardware neuron or source number) for every cell of a population, view or
+    assembly, in its own order."""
+    is_source = np.zeros(cells_obj.size, bool)
+    where = np.zeros(cells_obj.size, np.int64)
+    for root, idx, pos in resolve(cells_obj):
+        if id(root) in m.source_number:
+            is_source[pos] = True
+            where[pos] = m.source_number[id(root)][idx]
+        else:
+            where[pos] = m.hw_neuron[id(root)][idx]
+    return is_source, where
 
 
 def _stp_codes(projection, n_conn: int, values: dict) -> tuple[np.ndarray, tuple | None]:
@@ -115,24 +130,20 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
             w = np.where(dep, w * U, w * (1.0 - U))
             m.stp_chip = stp_last
         digital = weights.discretise(w, receptor, rng)
-        post_hw = m.hw_neuron[id(proj.post)][post]
+        post_hw = _locate(proj.post, m)[1][post]
         block = post_hw // NEURONS_PER_BLOCK
-        if id(proj.pre) in m.source_number:
-            number = m.source_number[id(proj.pre)][pre]
-            if pre.size and number.max() >= topology.MAX_SOURCES:
-                raise MappingError("external sources", int(number.max()) + 1,
-                                   topology.MAX_SOURCES, "Spikey chip",
-                                   f"Projection '{proj.label}': ERROR: Invalid source index!")
-            driver = topology.external_driver(number, block)
-            kind = np.full(pre.size, EXTERNAL)
-            src_block = np.full(pre.size, -1)
-            source_row = topology.pynn_row(False, number)
-        else:
-            pre_hw = m.hw_neuron[id(proj.pre)][pre]
-            driver = topology.feedback_driver(pre_hw, block)
-            src_block = pre_hw // NEURONS_PER_BLOCK
-            kind = np.where(src_block == block, FEEDBACK_SAME, FEEDBACK_OTHER)
-            source_row = topology.pynn_row(True, pre_hw)
+        pre_is_source, pre_where = _locate(proj.pre, m)
+        ext, number = pre_is_source[pre], pre_where[pre]
+        if ext.any() and number[ext].max() >= topology.MAX_SOURCES:
+            raise MappingError("external sources", int(number[ext].max()) + 1,
+                               topology.MAX_SOURCES, "Spikey chip",
+                               f"Projection '{proj.label}': ERROR: Invalid source index!")
+        driver = np.where(ext, topology.external_driver(np.minimum(number, 255), block),
+                          topology.feedback_driver(number, block))
+        src_block = np.where(ext, -1, number // NEURONS_PER_BLOCK)
+        kind = np.where(ext, EXTERNAL,
+                        np.where(src_block == block, FEEDBACK_SAME, FEEDBACK_OTHER))
+        source_row = topology.pynn_row(~ext, number)
         is_stdp = isinstance(synapse, cells.STDPMechanism)
         if is_stdp and pre.size:
             stdp_rows.append(source_row)

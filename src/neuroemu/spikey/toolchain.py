@@ -14,6 +14,7 @@ import numpy as np
 from pyNN import errors as pynn_errors
 
 from neuroemu.errors import MappingError, NeuroemuWarning, UnsupportedFeatureError
+from neuroemu.pynn.cells import resolve
 from neuroemu.spikey import (
     cells,
     config_file,
@@ -130,14 +131,14 @@ class SpikeyToolchain:
             stp.mode(float(ps["tau_rec"].base_value), float(ps["tau_facil"].base_value))
         if projection.receptor_type not in ("excitatory", "inhibitory"):
             raise UnsupportedFeatureError(f"receptor type {projection.receptor_type!r}", MACHINE)
-        if not isinstance(projection.post.celltype, cells.IF_facets_hardware1):
-            raise UnsupportedFeatureError(
-                f"projection onto {type(projection.post.celltype).__name__}", MACHINE)
-        pre = projection.pre
-        if isinstance(pre.celltype, cells.SOURCE_CELLS):
-            root = getattr(pre, "grandparent", pre)
-            first = self._source_offset(root)
-            mapping.check_source_index(first + root.size - 1, projection)
+        for root, _, _ in resolve(projection.post):
+            if not isinstance(root.celltype, cells.IF_facets_hardware1):
+                raise UnsupportedFeatureError(
+                    f"projection onto {type(root.celltype).__name__}", MACHINE)
+        for root, idx, _ in resolve(projection.pre):
+            if isinstance(root.celltype, cells.SOURCE_CELLS) and idx.size:
+                mapping.check_source_index(self._source_offset(root) + int(idx.max()),
+                                           projection)
 
     def _source_offset(self, pop) -> int:
         n = 0

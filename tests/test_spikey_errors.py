@@ -1,10 +1,10 @@
 """Every Spikey configuration conflict and capacity error of spec spikey §1.7."""
 
 import numpy as np
+import pyNN.neuroemu_spikey as sim
 import pytest
 from pyNN import errors as pynn_errors
 
-import pyNN.neuroemu_spikey as sim
 from neuroemu.errors import ConfigurationConflictError, MappingError
 
 

@@ -45,6 +45,7 @@ class SpikeyToolchain:
         self.settings = SpikeySettings()
         self.factors: dict[int, dict[str, np.ndarray]] = {}
         self.membrane: tuple | None = None          # (population, index)
+        self._pins: dict[int, int] = {}             # output pin -> hardware neuron
         self.input_spikes = (0, 0)                  # (lost, sent) of the last run
         self._mapping: mapping.ChipMapping | None = None
         self._chip: program.ChipState | None = None
@@ -170,22 +171,26 @@ class SpikeyToolchain:
         raise KeyError(population.label)
 
     def monitor_membrane(self, population, index: int):
-        """Switch the membrane readout to one neuron; returns the replaced (pop, index).
+        """Connect a neuron's membrane to its output pin and the ADC; returns the replaced
+        (pop, index) if another neuron was being recorded.
 
-        Only one membrane per run: a neuron on another pin replaces the previous one with a
-        warning, one on the same pin raises (spec §4.3).
+        Each of the 8 pins carries one membrane: a second neuron on a used pin raises
+        (spec §4.3). The ADC records one membrane per run: the newest replaces the previous
+        one with a warning (spec §1.6).
         """
+        h_new = self.hardware_neuron(population, index)
+        pin = topology.membrane_pin(h_new)
+        holder = self._pins.get(pin)
+        if holder is not None and holder != h_new:
+            raise ValueError(f"You are trying to connect two membrane potentials to readout "
+                             f"pin {pin} (hardware neurons {holder} and {h_new}); each pin "
+                             "carries one neuron")
+        self._pins[pin] = h_new
         previous = self.membrane
         if previous is not None and (previous[0] is not population or previous[1] != index):
-            h_old = self.hardware_neuron(*previous)
-            h_new = self.hardware_neuron(population, index)
-            pin = topology.membrane_pin(h_new)
-            if topology.membrane_pin(h_old) == pin:
-                raise ValueError(f"You are trying to connect two membrane potentials to readout "
-                                 f"pin {pin} (hardware neurons {h_old} and {h_new}); Spikey "
-                                 "records one membrane per run")
             warnings.warn(f"Spikey records one membrane per run: hardware neuron {h_new} "
-                          f"replaces {h_old}", NeuroemuWarning, stacklevel=5)
+                          f"replaces {self.hardware_neuron(*previous)}", NeuroemuWarning,
+                          stacklevel=5)
             self._membrane_parts = []
         else:
             previous = None

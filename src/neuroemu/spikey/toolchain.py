@@ -15,6 +15,7 @@ from pyNN import errors as pynn_errors
 
 from neuroemu.errors import MappingError, NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn.cells import resolve
+from neuroemu.pynn.populations import spike_trains
 from neuroemu.spikey import (
     cells,
     config_file,
@@ -101,8 +102,7 @@ class SpikeyToolchain:
                         f"Population '{pop.label}': {name}={float(arr[~(arr >= 0)][0])} "
                         "(allowed: >= 0)")
         if "spike_times" in p:
-            for i, seq in enumerate(p["spike_times"]):
-                times = np.asarray(seq.value if hasattr(seq, "value") else seq, dtype=float)
+            for i, times in enumerate(spike_trains(pop)):
                 if times.size and (times.min() < 0 or np.any(np.diff(times) < 0)):
                     raise pynn_errors.InvalidParameterValueError(
                         f"Population '{pop.label}': spike_times[{i}] must be non-negative and "
@@ -227,10 +227,11 @@ class SpikeyToolchain:
             if not isinstance(pop.celltype, cells.SOURCE_CELLS):
                 continue
             p = pop._parameters
+            trains = spike_trains(pop) if isinstance(pop.celltype, cells.SpikeSourceArray) \
+                else None
             for i in range(pop.size):
-                if isinstance(pop.celltype, cells.SpikeSourceArray):
-                    seq = p["spike_times"][i]
-                    times = np.asarray(seq.value if hasattr(seq, "value") else seq, float)
+                if trains is not None:
+                    times = trains[i]
                 else:
                     lo = max(float(p["start"][i]), t0)
                     hi = min(float(p["start"][i]) + float(p["duration"][i]), t_end)

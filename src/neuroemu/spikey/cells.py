@@ -88,7 +88,9 @@ class TsodyksMarkramSynapse(std_syn.TsodyksMarkramSynapse):
 class STDPMechanism(std_syn.STDPMechanism):
     """On-chip STDP (spec §1.5, §3.3); only SpikePairRule + AdditiveWeightDependence."""
 
-    base_translations = build_translations(("weight", "weight"), ("delay", "delay"))
+    base_translations = build_translations(("weight", "weight"), ("delay", "delay"),
+                                           ("dendritic_delay_fraction",
+                                            "dendritic_delay_fraction"))
 
     def _get_minimum_delay(self):
         return _min_delay()

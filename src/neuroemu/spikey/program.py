@@ -27,8 +27,12 @@ from neuroemu.spikey.topology import (
 TAU_FALL_MS = 5.0
 #: PSC rise time constant at drvirise factor 1 (neuroemu's choice; the spec has no number)
 TAU_RISE_MS = 0.5
-#: conductance per weight LSB at drviout factor 1: 7 LSB = 7 nS exc, inh LSB 4x (spec §3.2)
-LSB_NS = {1: 1.0, -1: 4.0}
+#: chip conductance per weight LSB at drviout factor 1 (nS). The calibration makes 7 LSB act
+#: like 7 nS in the software model with e_rev_E = 0 mV (spec §3.2, §5.3), but the chip's E_x
+#: is -35 mV, so the excitatory LSB is scaled by 1.5: then three weight-15 inputs fire a
+#: resting neuron 3.0 ms later, as the hardware's ~2.9 ms (spec §3.3, test_stdp_basic).
+#: Inhibitory: 4 nS (LSB 4x, same reversal as the software model).
+LSB_NS = {1: 1.5, -1: 4.0}
 #: (2^31 - 2^21) / 320 ms: last representable input time (spec §1.7)
 MAX_TIME_MS = (2 ** 31 - 2 ** 21) / BINS_PER_MS
 
@@ -142,14 +146,15 @@ class InputEvents:
 
 def input_events(spikes: dict[int, np.ndarray], m: ChipMapping, t0_bin: int,
                  n_steps: int) -> InputEvents:
-    """Pack the window's input spikes onto the link (mirrored to block 1 when it is used)."""
+    """Pack the run window's input spikes onto the link (mirrored to block 1 when used)."""
     numbers = [i for i in spikes if i < topology.MAX_SOURCES]
     if numbers:
         bins = np.concatenate([spikes[i] for i in numbers])
         src = np.concatenate([np.full(spikes[i].size, i) for i in numbers])
     else:
         bins = src = np.zeros(0, np.int64)
-    keep = (bins > t0_bin) & (bins <= t0_bin + n_steps)
+    # window [t0, t_end) so consecutive runs deliver every spike once; t = 0 is dropped
+    keep = (bins >= t0_bin) & (bins < t0_bin + n_steps) & (bins > 0)
     bins, src = bins[keep], src[keep]
     addr = DRIVERS_PER_BLOCK - 1 - src
     if m.block1_used:

@@ -1,7 +1,8 @@
 """The Spikey toolchain: validates the description, maps it onto the chip, runs the kernel,
 reads back spikes, the monitored membrane, input-link losses and the STDP-changed weights.
 
-A run covers the time window (t, t + simtime]. Weights live on the chip: STDP changes persist
+A run covers the time window [t, t + simtime): input spikes in it are delivered (a spike at
+t = 0 is dropped), output spikes are stamped in (t, t + simtime]. Weights live on the chip: STDP changes persist
 into later runs (and across ``reset()``) until the connectivity is re-sent, i.e. until
 populations or connections change.
 """

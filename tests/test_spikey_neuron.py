@@ -12,8 +12,9 @@ import pytest
 
 from neuroemu.errors import NeuroemuWarning
 from neuroemu.spikey import neuron
+from neuroemu.spikey.kernel import STEP_MS
 
-STEP = 1 / 320.0
+STEP = STEP_MS      # engine step: 4 bins of 1/320 ms
 
 
 @pytest.mark.parametrize("bio, hw", [(-75.0, 0.62), (-55.0, 1.10), (-80.0, 0.50),
@@ -46,7 +47,7 @@ def _single(v0=None, **params):
 
 
 def _ideal_sample_times(n):
-    """Each ADC sample reads the membrane at the first 1/320 ms step at or after it."""
+    """Each ADC sample reads the membrane at the first engine step at or after it."""
     k = np.arange(n)
     return np.ceil(k * sim.MEMBRANE_STEP_MS / STEP - 1e-9) * STEP
 

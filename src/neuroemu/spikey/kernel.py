@@ -1,6 +1,7 @@
 """The Spikey engine: one jitted loop runs a whole experiment (float64, bio time).
 
-Per step of ``STEP_MS`` (one 1/320 ms time bin): line drivers fire for the input events and
+Per step of ``STEP_MS`` (4 time bins of 1/320 ms = 0.0125 ms bio; input events are delivered
+at the step holding their bin): line drivers fire for the input events and
 the previous step's neuron spikes (short-term plasticity scales the drive, STDP pairs the
 pre spike); every driver's PSC is a difference of exponentials (rise/fall from drvirise/
 drvifall) scaled by drviout and each synapse's 4-bit weight; the conductance-based LIF
@@ -16,10 +17,12 @@ import numpy as np
 from numba import njit
 
 BINS_PER_MS = 320
-STEP_MS = 1.0 / BINS_PER_MS
+STEP_BINS = 4
+STEP_MS = STEP_BINS / BINS_PER_MS
 NPB = 192          # neurons per block
 DPB = 256          # drivers per block
 ACTIVE_EPS = 1e-9  # PSC amplitude (relative) below which a driver is idle
+NOISE_EVERY = 8    # temporal noise is drawn every 8 steps (0.1 ms) with matching variance
 
 
 @njit(cache=True)
@@ -100,9 +103,12 @@ def run_experiment(t0, step0, n_steps, neu_f, neu_i, v, ref_left, e_x, c_m, sigm
     decay_f = drv_f[:, 1]
     decay_r = drv_f[:, 2]
     noise_scale = np.zeros(n_neu)
+    leak_decay = np.ones(n_neu)
     for n in range(n_neu):
         if neu_i[n, 0] == 1:
-            noise_scale[n] = sigma * np.sqrt(2.0 * h * neu_f[n, 0] / (c_m * 1000.0))
+            noise_scale[n] = sigma * np.sqrt(2.0 * NOISE_EVERY * h * neu_f[n, 0] /
+                                             (c_m * 1000.0))
+            leak_decay[n] = np.exp(-h * neu_f[n, 0] / (c_m * 1000.0))
     n_out = 0
     ev = ev_ptr0
     n_ctrl = ctrl_local.shape[0]
@@ -168,6 +174,7 @@ def run_experiment(t0, step0, n_steps, neu_f, neu_i, v, ref_left, e_x, c_m, sigm
         n_active = k
         # membranes
         t_next = t + h
+        noisy_step = step % NOISE_EVERY == 0
         for n in range(n_neu):
             if neu_i[n, 0] == 0:
                 continue
@@ -176,10 +183,13 @@ def run_experiment(t0, step0, n_steps, neu_f, neu_i, v, ref_left, e_x, c_m, sigm
                 v[n] = neu_f[n, 3]
                 continue
             gl = neu_f[n, 0]
-            g_tot = gl + ge[n] + gi[n]
-            v_inf = (gl * neu_f[n, 1] + ge[n] * e_x + gi[n] * neu_f[n, 4]) / g_tot
-            v[n] = v_inf + (v[n] - v_inf) * np.exp(-h * g_tot / (c_m * 1000.0))
-            if noise_scale[n] > 0.0:
+            if ge[n] == 0.0 and gi[n] == 0.0:
+                v[n] = neu_f[n, 1] + (v[n] - neu_f[n, 1]) * leak_decay[n]
+            else:
+                g_tot = gl + ge[n] + gi[n]
+                v_inf = (gl * neu_f[n, 1] + ge[n] * e_x + gi[n] * neu_f[n, 4]) / g_tot
+                v[n] = v_inf + (v[n] - v_inf) * np.exp(-h * g_tot / (c_m * 1000.0))
+            if noisy_step and noise_scale[n] > 0.0:
                 v[n] += noise_scale[n] * np.random.standard_normal()
             if v[n] >= neu_f[n, 2]:
                 v[n] = neu_f[n, 3]

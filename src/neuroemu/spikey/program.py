@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from neuroemu.spikey import bandwidth, cells, neuron, noise, topology
-from neuroemu.spikey.kernel import BINS_PER_MS, STEP_MS
+from neuroemu.spikey.kernel import BINS_PER_MS, STEP_BINS, STEP_MS
 from neuroemu.spikey.mapping import ChipMapping
 from neuroemu.spikey.topology import (
     DRIVERS_PER_BLOCK,
@@ -145,7 +145,7 @@ class InputEvents:
 
 
 def input_events(spikes: dict[int, np.ndarray], m: ChipMapping, t0_bin: int,
-                 n_steps: int) -> InputEvents:
+                 n_bins: int) -> InputEvents:
     """Pack the run window's input spikes onto the link (mirrored to block 1 when used)."""
     numbers = [i for i in spikes if i < topology.MAX_SOURCES]
     if numbers:
@@ -154,7 +154,7 @@ def input_events(spikes: dict[int, np.ndarray], m: ChipMapping, t0_bin: int,
     else:
         bins = src = np.zeros(0, np.int64)
     # window [t0, t_end) so consecutive runs deliver every spike once; t = 0 is dropped
-    keep = (bins >= t0_bin) & (bins < t0_bin + n_steps) & (bins > 0)
+    keep = (bins >= t0_bin) & (bins < t0_bin + n_bins) & (bins > 0)
     bins, src = bins[keep], src[keep]
     addr = DRIVERS_PER_BLOCK - 1 - src
     if m.block1_used:
@@ -168,10 +168,11 @@ def input_events(spikes: dict[int, np.ndarray], m: ChipMapping, t0_bin: int,
     applied = {}
     for i in np.unique(src[ok]):
         applied[int(i)] = np.unique(bins[ok & (src == i)]) / BINS_PER_MS
-    step = delivered[ok] - t0_bin
+    rel = delivered[ok] - t0_bin
+    step = rel // STEP_BINS
     driver = addr[ok]
     external = m.drivers["kind"][driver] == EXTERNAL
-    inside = step < n_steps
+    inside = rel < n_bins
     sel = external & inside
     order = np.argsort(step[sel], kind="stable")
     return InputEvents(step[sel][order], driver[sel][order], int((~ok).sum()), int(bins.size),

@@ -260,8 +260,9 @@ class SpikeyToolchain:
         factors = mapping.driver_factors(m, self.state.projections, self.factors)
         drv_f, drv_i = program.driver_arrays(m, factors, s, self.pattern, stp.LAMBDA, stp.BETA)
         t0_bin = round(t0 * BINS_PER_MS)
-        n_steps = round(t_end * BINS_PER_MS) - t0_bin
-        events = program.input_events(self._source_spikes(t0, t_end), m, t0_bin, n_steps)
+        n_bins = round(t_end * BINS_PER_MS) - t0_bin
+        n_steps = -(-n_bins // kernel.STEP_BINS)
+        events = program.input_events(self._source_spikes(t0, t_end), m, t0_bin, n_bins)
         self.input_spikes = (events.lost, events.sent)
         if events.lost:
             warnings.warn(f"{events.lost} of {events.sent} input events exceeded the input "
@@ -312,7 +313,7 @@ class SpikeyToolchain:
             self._membrane_parts.append(v_out[:done_samples])
         if s.write_config:
             config_file.write_all(".", m, neu_f, neu_i, i_leak, factors, s, events, t0_bin,
-                                  n_steps, self._spike_recording_neurons(m), mon,
+                                  n_bins, self._spike_recording_neurons(m), mon,
                                   self.e_rev_exc)
 
     def _spike_recording_neurons(self, m) -> np.ndarray:

@@ -46,6 +46,20 @@ def test_output_spikes_on_the_time_grid():
     np.testing.assert_allclose(t * 320, np.round(t * 320), atol=1e-6)
 
 
+def test_get_spikes_id_time_array():
+    sim.setup(noise=False)
+    sim.Population(2, sim.SpikeSourceArray(spike_times=[]))
+    pop = sim.Population(2, sim.IF_facets_hardware1(v_rest=-50.0))
+    pop.record("spikes")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NeuroemuWarning)
+        sim.run(50.0)
+    spikes = pop.getSpikes()
+    assert spikes.shape[1] == 2 and spikes.shape[0] >= 4
+    assert set(spikes[:, 0]) == {2.0, 3.0}
+    assert (np.diff(spikes[:, 1]) >= 0).all()
+
+
 def test_minimum_isi_drops_close_spikes():
     isi = np.diff(_driven()[0].magnitude).min()
     trains = _driven(minimumISI=2 * isi + 0.1)

@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 import pyNN.neuroemu_spikey as sim
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyNN.parameters import Sequence
 
 from neuroemu.errors import NeuroemuWarning
@@ -97,3 +99,20 @@ def test_spikes_outside_run_window_dropped():
     src.record("spikes")
     sim.run(20.0)
     assert sim.getInputSpikes() == (0, 1)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2000), st.integers(0, 511)), max_size=300))
+def test_packing_invariants(events):
+    """Every packet: <= 3 events, distinct 64-address buffers; shifts by whole slots <= 3."""
+    events = sorted(events)
+    bins = np.array([e[0] for e in events], dtype=np.int64)
+    addr = np.array([e[1] for e in events], dtype=np.int64)
+    out = bandwidth.pack_events(bins, addr)
+    ok = out >= 0
+    shift = out[ok] - bins[ok]
+    assert ((shift % 32 == 0) & (shift >= 0) & (shift <= 3 * 32)).all()
+    slots = out[ok] // 32
+    for slot in np.unique(slots):
+        groups = addr[ok][slots == slot] // 64
+        assert groups.size <= 3 and np.unique(groups).size == groups.size

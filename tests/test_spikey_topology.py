@@ -81,3 +81,16 @@ def test_membrane_pin_rule(h):
 def test_zero_weight_synapses_configure_nothing():
     cfg = topology.configure_drivers([], [], [], [], [])
     assert not cfg["kind"].any() and not cfg["sign"].any()
+
+
+@given(st.integers(0, 383), st.integers(0, 1))
+def test_scparse_decoding_inverts_the_driver_formula(s, block):
+    """scparse.py decodes a driver back to its source: same block 192*B + local, other block
+    ((B+1)%2)*192 + local + (2*((1+local)%2) - 1) (spec §2.2)."""
+    d = int(topology.feedback_driver(s, block))
+    assert d // 256 == block
+    local = d % 256
+    if s // 192 == block:
+        assert 192 * block + local == s
+    else:
+        assert ((block + 1) % 2) * 192 + local + (2 * ((1 + local) % 2) - 1) == s

@@ -121,6 +121,16 @@ class _SpikeyProjection:
                                       "delays are not configurable on the chip")
 
 
+class _SpikeyPopulation:
+    """The Spikey fork's extra Population method."""
+
+    def getSpikes(self):
+        """Recorded spikes as an N x 2 array ``[cell id, time ms]`` sorted by time."""
+        index, times = _toolchain().spikes(self, np.arange(self.size))
+        order = np.argsort(times, kind="stable")
+        return np.column_stack([index[order] + int(self.first_id), times[order]])
+
+
 class _SpikeyRecorder:
     """Membrane recording as the chip does it: one neuron, ADC step 0.1042 ms (spec §4.3)."""
 
@@ -149,7 +159,8 @@ def _configure(state, max_delay=None, **extra):
 
 
 _backend = build_backend(simulator, StaticSynapse, _configure, default_timestep=0.1,
-                         projection_mixin=_SpikeyProjection, recorder_mixin=_SpikeyRecorder)
+                         population_mixin=_SpikeyPopulation, projection_mixin=_SpikeyProjection,
+                         recorder_mixin=_SpikeyRecorder)
 globals().update(_backend)
 
 

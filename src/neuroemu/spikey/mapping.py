@@ -125,9 +125,7 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
         codes, stp_last = _stp_codes(proj, pre.size, values)
         w = np.asarray(values["weight"], dtype=float)
         if stp_last is not None:
-            dep = codes >= 16
-            U = np.asarray(values["U"], dtype=float)
-            w = np.where(dep, w * U, w * (1.0 - U))
+            w = stp.prescale(w, np.asarray(values["U"], dtype=float), codes >= 16)
             m.stp_chip = stp_last
         digital = weights.discretise(w, receptor, rng)
         post_hw = _locate(proj.post, m)[1][post]

@@ -112,9 +112,3 @@ def check_mechanism(synapse_type) -> None:
         raise ValueError(f"STDPMechanism(dendritic_delay_fraction="
                          f"{synapse_type.dendritic_delay_fraction}): Spikey requires 0 "
                          "(pass dendritic_delay_fraction=0)")
-
-
-def row_evaluation_times(n_rows: int, period_ms: float, t_end_ms: float) -> np.ndarray:
-    """(time, row position) of every evaluation in (0, t_end]: row j at (j + 1 + k R) period."""
-    k = np.arange(1, int(np.floor(t_end_ms / period_ms + 1e-9)) + 1)
-    return np.stack([k * period_ms, (k - 1) % max(n_rows, 1)], axis=1)

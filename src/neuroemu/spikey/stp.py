@@ -79,6 +79,7 @@ def chip_tau(depressing: bool, k: int, tau: float) -> float:
     return float(arr[np.argmin(np.abs(arr - tau))])
 
 
-def prescale(weight, U: float, depressing: bool):
+def prescale(weight, U, depressing) -> np.ndarray:
     """Weight before discretisation: w*U (depressing) or w*(1-U) (facilitating)."""
-    return np.asarray(weight, dtype=float) * (U if depressing else 1.0 - U)
+    U = np.asarray(U, dtype=float)
+    return np.asarray(weight, dtype=float) * np.where(depressing, U, 1.0 - U)

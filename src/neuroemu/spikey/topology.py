@@ -24,10 +24,6 @@ UNUSED, EXTERNAL, FEEDBACK_SAME, FEEDBACK_OTHER = 0, 1, 2, 3
 AMBIGUOUS = "Ambiguous synapse driver configuration! "
 
 
-class ChipFullError(ValueError):
-    """The network needs more of the chip than exists (neurons, sources, time)."""
-
-
 def hardware_order(mapping_offset: int = 0, permutation=None) -> np.ndarray:
     """Hardware neuron index for the k-th created neuron (spec §2.1).
 

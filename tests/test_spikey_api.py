@@ -113,3 +113,22 @@ def test_weights_persist_across_reset_and_are_resent_on_change():
     assert prj.getWeightsHW() == pytest.approx([0.005])
     prj.set(weight=0.009)
     assert prj.getWeightsHW() == pytest.approx([0.009])
+
+
+def test_mapping_report():
+    import json
+
+    sim.setup(noise=False, mappingOffset=190)
+    src = sim.Population(2, sim.SpikeSourceArray(spike_times=[Sequence([1.0, 2.0])] * 2))
+    pop = sim.Population(3, sim.IF_facets_hardware1())      # hardware 190, 191, 192
+    sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.004))
+    sim.Projection(pop[0:1], pop[2:3], sim.AllToAllConnector(), sim.StaticSynapse(weight=0.002))
+    sim.run(10.0)
+    rep = sim.mapping_report()
+    assert rep["neurons"] == {"block0": 2, "block1": 1, "available": 384}
+    assert rep["line_drivers"]["external"] == 4             # 2 sources x 2 blocks
+    assert rep["line_drivers"]["feedback_other_block"] == 1
+    assert rep["synapses"] == 7 and rep["weight_histogram"][3] == 6
+    assert rep["inputs_mirrored_to_block1"] is True
+    assert rep["last_run"]["input_events_sent"] == 8
+    json.loads(sim.mapping_report(text=True).split("\n", 1)[1])

@@ -19,8 +19,8 @@ from pyNN.space import Space  # noqa: F401
 
 from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn.backend import build_backend
+from neuroemu.spikey import report, simulator, weights
 from neuroemu.spikey import settings as _settings
-from neuroemu.spikey import simulator, weights
 from neuroemu.spikey.cells import (
     MACHINE,
     UNSUPPORTED_MODELS,
@@ -209,6 +209,13 @@ def maxExcWeight():
 def maxInhWeight():
     """Largest inhibitory weight, 15 LSB (µS)."""
     return weights.MAX_DIGITAL * weights.MIN_INH_WEIGHT
+
+
+def mapping_report(text: bool = False):
+    """What the chip holds (neurons, drivers, synapses, weight histogram, STP/STDP) and what
+    the last run did (input events sent/lost, output spikes): a dict, or text."""
+    rep = _toolchain().report()
+    return report.as_text(rep) if text else rep
 
 
 def getInputSpikes():

@@ -9,6 +9,7 @@ populations or connections change.
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
@@ -25,6 +26,7 @@ from neuroemu.spikey import (
     neuron,
     noise,
     program,
+    report,
     stdp,
     stp,
     topology,
@@ -49,6 +51,7 @@ class SpikeyToolchain:
         self.membrane: tuple | None = None          # (population, index)
         self._pins: dict[int, int] = {}             # output pin -> hardware neuron
         self.input_spikes = (0, 0)                  # (lost, sent) of the last run
+        self.last_run: dict = {}                    # figures of the last run (report)
         self._mapping: mapping.ChipMapping | None = None
         self._chip: program.ChipState | None = None
         self._pattern: noise.FixedPattern | None = None
@@ -161,6 +164,10 @@ class SpikeyToolchain:
                                           self.settings.order, rng, self.factors)
         return self._mapping
 
+    def report(self) -> dict:
+        """Mapping report: chip usage of the current mapping and figures of the last run."""
+        return dict(report.mapping_summary(self.mapping), last_run=dict(self.last_run))
+
     def hardware_neuron(self, population, index: int) -> int:
         """Hardware neuron of cell ``index`` of ``population`` (creation order + offset)."""
         n = 0
@@ -250,6 +257,7 @@ class SpikeyToolchain:
         if t_end > program.MAX_TIME_MS:
             raise ValueError(f"run until {t_end} ms: maximum runtime (due to 32-bit time "
                              f"stamps) is approx. 6600s ({program.MAX_TIME_MS:.1f} ms)")
+        wall = time.perf_counter()
         m = self.mapping
         s = self.settings
         neu_f, neu_i, v0, i_leak = program.neuron_arrays(self.state.populations, m, s,
@@ -307,6 +315,9 @@ class SpikeyToolchain:
             neurons.append(out_neuron[:n_out].copy())
             done_samples += n_s
         self._run_index += 1
+        self.last_run = {"input_events_sent": events.sent, "input_events_lost": events.lost,
+                         "output_spikes": int(sum(x.size for x in steps)),
+                         "duration_ms": simtime, "wall_clock_s": time.perf_counter() - wall}
         self._store(t0, np.concatenate(steps) if steps else np.zeros(0, np.int64),
                     np.concatenate(neurons) if neurons else np.zeros(0, np.int64), m, events)
         if mon >= 0:

@@ -1,14 +1,16 @@
 """The Spikey engine: one jitted loop runs a whole experiment (float64, bio time).
 
 Per step of ``STEP_MS`` (4 time bins of 1/320 ms = 0.0125 ms bio; input events are delivered
-at the step holding their bin): line drivers fire for the input events and
-the previous step's neuron spikes (short-term plasticity scales the drive, STDP pairs the
-pre spike); every driver's PSC is a difference of exponentials (rise/fall from drvirise/
-drvifall) scaled by drviout and each synapse's 4-bit weight; the conductance-based LIF
-membranes are advanced exactly for the step's constant conductances (plus temporal noise),
-threshold crossings reset and clamp for the refractory time; the STDP controller evaluates
-its next row when due. The unit is a block (192 neurons, 256 drivers); both blocks are
-advanced in the same loop because neurons feed back across blocks every step.
+at the step holding their bin): line drivers fire for the input events and the previous
+step's neuron spikes: short-term plasticity scales the drive, STDP pairs the pre spike, and
+each synapse of the row adds ``efficacy x weight x driver amplitude`` to its neuron's PSC
+state. PSCs are differences of exponentials (rise from drvirise, fall from drvifall); drivers
+with equal time constants share one pair of states per neuron (a "PSC group"), so a step
+costs O(neurons x groups) whatever the activity. The conductance-based LIF membranes are
+advanced exactly for the step's constant conductances (plus temporal noise), threshold
+crossings reset and clamp for the refractory time, and the STDP controller evaluates its
+next row when due. The unit is a block (192 neurons, 256 drivers); both blocks are advanced
+in the same loop because neurons feed back across blocks every step.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ STEP_BINS = 4
 STEP_MS = STEP_BINS / BINS_PER_MS
 NPB = 192          # neurons per block
 DPB = 256          # drivers per block
-ACTIVE_EPS = 1e-9  # PSC amplitude (relative) below which a driver is idle
 NOISE_EVERY = 8    # temporal noise is drawn every 8 steps (0.1 ms) with matching variance
 
 
@@ -37,31 +38,34 @@ def _rebuild_row(d, W, cols, ncols):
 
 @njit(cache=True)
 def rebuild_rows(W, cols, ncols):
-    """Non-zero columns of every driver row (the rows the engine loops over)."""
+    """Non-zero columns of every driver row (the synapses a driver event reaches)."""
     for d in range(W.shape[0]):
         _rebuild_row(d, W, cols, ncols)
 
 
 @njit(cache=True)
-def _fire_driver(d, t, drv_f, drv_i, A, B, active, n_active, active_flag, stp_I, stp_last,
+def _fire_driver(d, t, drv_f, drv_i, psc_a, psc_b, W, cols, ncols, stp_I, stp_last,
                  stdp_row, last_pre, last_post, a_a, tau_stdp):
-    # drv_f columns: 0 amp, 1 decay_f, 2 decay_r, 3 norm, 4 U_SE, 5 tau_stp, 6 lambda, 7 beta
-    # drv_i columns: 0 sign, 1 stp on, 2 depressing
+    # drv_f columns: 0 amp (nS/LSB), 3 norm, 4 U_SE, 5 tau_stp, 6 lambda, 7 beta
+    # drv_i columns: 0 sign, 1 stp on, 2 depressing, 3 PSC group
     eff = 1.0
     if drv_i[d, 1] == 1:
-        I = stp_I[d] * np.exp(-(t - stp_last[d]) / drv_f[d, 5])
+        inactive = stp_I[d] * np.exp(-(t - stp_last[d]) / drv_f[d, 5])
         if drv_i[d, 2] == 1:
-            eff = 1.0 - drv_f[d, 6] * I
+            eff = 1.0 - drv_f[d, 6] * inactive
         else:
-            eff = 1.0 + drv_f[d, 6] * (I - drv_f[d, 7])
-        stp_I[d] = I + drv_f[d, 4] * (1.0 - I)
+            eff = 1.0 + drv_f[d, 6] * (inactive - drv_f[d, 7])
+        stp_I[d] = inactive + drv_f[d, 4] * (1.0 - inactive)
         stp_last[d] = t
-    A[d] += eff * drv_f[d, 3]
-    B[d] += eff * drv_f[d, 3]
-    if active_flag[d] == 0:
-        active_flag[d] = 1
-        active[n_active] = d
-        n_active += 1
+    if drv_i[d, 0] != 0:
+        g = drv_i[d, 3]
+        kind = 0 if drv_i[d, 0] > 0 else 1
+        base = (d // DPB) * NPB
+        scale = eff * drv_f[d, 3] * drv_f[d, 0]
+        for m in range(ncols[d]):
+            c = cols[d, m]
+            psc_a[g, kind, base + c] += scale * W[d, c]
+            psc_b[g, kind, base + c] += scale * W[d, c]
     if stdp_row[d] == 1:
         blk = d // DPB
         for c in range(NPB):
@@ -69,12 +73,11 @@ def _fire_driver(d, t, drv_f, drv_i, A, B, active, n_active, active_flag, stp_I,
             if tp > last_pre[d]:
                 a_a[d, c] += np.exp(-(t - tp) / tau_stdp)
         last_pre[d] = t
-    return n_active
 
 
 @njit(cache=True)
 def run_experiment(t0, step0, n_steps, neu_f, neu_i, v, ref_left, e_x, c_m, sigma, seed,
-                   drv_f, drv_i, A, B, stp_I, stp_last, W, cols, ncols,
+                   drv_f, drv_i, group_decay, psc_a, psc_b, stp_I, stp_last, W, cols, ncols,
                    ev_step, ev_driver, ev_ptr0, fb_driver,
                    stdp_row, stdp_drivers, a_c, a_a, last_pre, last_post, tau_stdp, thr,
                    lut_c, lut_a, ctrl_local, ctrl_state, period,
@@ -82,30 +85,25 @@ def run_experiment(t0, step0, n_steps, neu_f, neu_i, v, ref_left, e_x, c_m, sigm
     """Advance the chip from step ``step0`` until ``n_steps`` or a full spike buffer.
 
     neu_f columns: 0 g_leak (nS), 1 E_l, 2 V_th, 3 V_reset, 4 E_i (mV), 5 tau_ref (ms);
-    neu_i[:, 0] = 1 for allocated neurons. ``ctrl_state`` = [next evaluation (ms from run
-    start), row pointer]. Returns (steps done, spikes written, next event index, samples
-    written).
+    neu_i[:, 0] = 1 for allocated neurons. ``psc_a``/``psc_b`` (group, exc/inh, neuron) are
+    the fall/rise states, ``group_decay`` (group, fall/rise) their per-step factors.
+    ``ctrl_state`` = [next evaluation (ms from run start), row pointer]. Returns (steps done,
+    spikes written, next event index, samples written).
     """
     np.random.seed(seed)
     h = STEP_MS
     n_neu = v.shape[0]
-    n_drv = A.shape[0]
+    n_groups = psc_a.shape[0]
     ge = np.zeros(n_neu)
     gi = np.zeros(n_neu)
-    active = np.empty(n_drv, dtype=np.int64)
-    active_flag = np.zeros(n_drv, dtype=np.int64)
-    n_active = 0
-    for d in range(n_drv):
-        if A[d] != 0.0 or B[d] != 0.0:
-            active_flag[d] = 1
-            active[n_active] = d
-            n_active += 1
-    decay_f = drv_f[:, 1]
-    decay_r = drv_f[:, 2]
     noise_scale = np.zeros(n_neu)
     leak_decay = np.ones(n_neu)
+    alive = np.empty(n_neu, dtype=np.int64)
+    n_alive = 0
     for n in range(n_neu):
         if neu_i[n, 0] == 1:
+            alive[n_alive] = n
+            n_alive += 1
             noise_scale[n] = sigma * np.sqrt(2.0 * NOISE_EVERY * h * neu_f[n, 0] /
                                              (c_m * 1000.0))
             leak_decay[n] = np.exp(-h * neu_f[n, 0] / (c_m * 1000.0))
@@ -141,43 +139,25 @@ def run_experiment(t0, step0, n_steps, neu_f, neu_i, v, ref_left, e_x, c_m, sigm
             n_samples += 1
         # input events of this step
         while ev < ev_step.shape[0] and ev_step[ev] == step:
-            n_active = _fire_driver(ev_driver[ev], t, drv_f, drv_i, A, B, active, n_active,
-                                    active_flag, stp_I, stp_last, stdp_row, last_pre,
-                                    last_post, a_a, tau_stdp)
+            _fire_driver(ev_driver[ev], t, drv_f, drv_i, psc_a, psc_b, W, cols, ncols, stp_I,
+                         stp_last, stdp_row, last_pre, last_post, a_a, tau_stdp)
             ev += 1
-        # conductances from active drivers
-        ge[:] = 0.0
-        gi[:] = 0.0
-        k = 0
-        for j in range(n_active):
-            d = active[j]
-            g = A[d] - B[d]
-            if abs(A[d]) < ACTIVE_EPS and abs(B[d]) < ACTIVE_EPS:
-                A[d] = 0.0
-                B[d] = 0.0
-                active_flag[d] = 0
-                continue
-            active[k] = d
-            k += 1
-            base = (d // DPB) * NPB
-            amp = g * drv_f[d, 0]
-            if drv_i[d, 0] > 0:
-                for m in range(ncols[d]):
-                    c = cols[d, m]
-                    ge[base + c] += amp * W[d, c]
-            elif drv_i[d, 0] < 0:
-                for m in range(ncols[d]):
-                    c = cols[d, m]
-                    gi[base + c] += amp * W[d, c]
-            A[d] *= decay_f[d]
-            B[d] *= decay_r[d]
-        n_active = k
+        # conductances of this step, then the PSC states decay by one step
+        for j in range(n_alive):
+            n = alive[j]
+            ge[n] = 0.0
+            gi[n] = 0.0
+            for g in range(n_groups):
+                ge[n] += psc_a[g, 0, n] - psc_b[g, 0, n]
+                gi[n] += psc_a[g, 1, n] - psc_b[g, 1, n]
+                for k in range(2):
+                    psc_a[g, k, n] *= group_decay[g, 0]
+                    psc_b[g, k, n] *= group_decay[g, 1]
         # membranes
         t_next = t + h
         noisy_step = step % NOISE_EVERY == 0
-        for n in range(n_neu):
-            if neu_i[n, 0] == 0:
-                continue
+        for j in range(n_alive):
+            n = alive[j]
             if ref_left[n] > 1e-12:
                 ref_left[n] -= h
                 v[n] = neu_f[n, 3]
@@ -200,17 +180,17 @@ def run_experiment(t0, step0, n_steps, neu_f, neu_i, v, ref_left, e_x, c_m, sigm
                 # STDP: causal pairing with the last pre spike of every STDP row in the block
                 blk = n // NPB
                 c = n - blk * NPB
-                for j in range(stdp_drivers.shape[0]):
-                    d = stdp_drivers[j]
+                for i in range(stdp_drivers.shape[0]):
+                    d = stdp_drivers[i]
                     if d // DPB == blk and last_pre[d] > last_post[n]:
                         a_c[d, c] += np.exp(-(t_next - last_pre[d]) / tau_stdp)
                 last_post[n] = t_next
                 for blk2 in range(2):
                     d = fb_driver[n, blk2]
                     if d >= 0:
-                        n_active = _fire_driver(d, t_next, drv_f, drv_i, A, B, active,
-                                                n_active, active_flag, stp_I, stp_last,
-                                                stdp_row, last_pre, last_post, a_a, tau_stdp)
+                        _fire_driver(d, t_next, drv_f, drv_i, psc_a, psc_b, W, cols, ncols,
+                                     stp_I, stp_last, stdp_row, last_pre, last_post, a_a,
+                                     tau_stdp)
         step += 1
         if n_out + n_neu > out_step.shape[0]:
             break

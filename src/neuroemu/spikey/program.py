@@ -79,26 +79,28 @@ def _norm(tau_f: np.ndarray, tau_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 def driver_arrays(m: ChipMapping, factors: dict[str, np.ndarray], settings,
                   pattern: noise.FixedPattern, stp_lambda: float, stp_beta: float):
-    """(drv_f, drv_i): amplitude per LSB (nS), PSC decays per step, STP constants, sign."""
+    """(drv_f, drv_i, group_tau): amplitude per LSB (nS), PSC normalisation, STP constants,
+    sign and PSC group per driver; group_tau[g] = (fall, rise) time constants (ms)."""
     sign = m.drivers["sign"]
     lsb = np.where(sign < 0, LSB_NS[-1], LSB_NS[1])
     tau_f = TAU_FALL_MS / factors["drvifall"]
     tau_r = np.full(N_DRIVERS, TAU_RISE_MS / settings.drvirise_factor)
     norm, tau_r = _norm(tau_f, tau_r)
+    group_tau, group = np.unique(np.stack([tau_f, tau_r], axis=1), axis=0,
+                                 return_inverse=True)
     drv_f = np.zeros((N_DRIVERS, 8))
     drv_f[:, 0] = lsb * factors["drviout"] * pattern.driver_factor
-    drv_f[:, 1] = np.exp(-STEP_MS / tau_f)
-    drv_f[:, 2] = np.exp(-STEP_MS / tau_r)
     drv_f[:, 3] = norm
     drv_f[:, 4] = m.stp_use
     drv_f[:, 5] = m.stp_chip[2] if m.stp_chip is not None else 1.0
     drv_f[:, 6] = stp_lambda
     drv_f[:, 7] = stp_beta
-    drv_i = np.zeros((N_DRIVERS, 3), np.int64)
+    drv_i = np.zeros((N_DRIVERS, 4), np.int64)
     drv_i[:, 0] = sign
     drv_i[:, 1] = m.drivers["stp_code"] > 0
     drv_i[:, 2] = m.drivers["stp_code"] >= 16
-    return drv_f, drv_i
+    drv_i[:, 3] = group.ravel()
+    return drv_f, drv_i, group_tau
 
 
 def feedback_table(m: ChipMapping) -> np.ndarray:
@@ -116,16 +118,38 @@ def feedback_table(m: ChipMapping) -> np.ndarray:
 
 @dataclass
 class ChipState:
-    """Analogue state carried across consecutive runs (reset() makes a new one)."""
+    """Analogue state carried across consecutive runs (reset() makes a new one).
+
+    ``psc_a``/``psc_b`` hold the fall/rise PSC states per (group, exc/inh, neuron) of the
+    groups ``group_tau``; ``regroup`` carries them over when the groups change.
+    """
 
     v: np.ndarray
     ref_left: np.ndarray = field(default_factory=lambda: np.zeros(N_NEURONS))
-    A: np.ndarray = field(default_factory=lambda: np.zeros(N_DRIVERS))
-    B: np.ndarray = field(default_factory=lambda: np.zeros(N_DRIVERS))
+    group_tau: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+    psc_a: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, N_NEURONS)))
+    psc_b: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, N_NEURONS)))
     stp_I: np.ndarray = field(default_factory=lambda: np.zeros(N_DRIVERS))
     stp_last: np.ndarray = field(default_factory=lambda: np.zeros(N_DRIVERS))
     last_pre: np.ndarray = field(default_factory=lambda: np.full(N_DRIVERS, -1e30))
     last_post: np.ndarray = field(default_factory=lambda: np.full(N_NEURONS, -1e30))
+
+    def regroup(self, group_tau: np.ndarray) -> None:
+        """Adopt new PSC groups; states of groups that no longer exist are dropped."""
+        if np.array_equal(group_tau, self.group_tau):
+            return
+        a = np.zeros((len(group_tau), 2, N_NEURONS))
+        b = np.zeros_like(a)
+        for old, tau in enumerate(self.group_tau):
+            same = np.flatnonzero((group_tau == tau).all(axis=1))
+            if same.size:
+                a[same[0]] = self.psc_a[old]
+                b[same[0]] = self.psc_b[old]
+        self.group_tau, self.psc_a, self.psc_b = group_tau, a, b
+
+    def group_decay(self) -> np.ndarray:
+        """Per-step decay factors (fall, rise) of each PSC group."""
+        return np.exp(-STEP_MS / self.group_tau)
 
 
 def quantise(times_ms) -> np.ndarray:

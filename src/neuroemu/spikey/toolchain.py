@@ -266,7 +266,9 @@ class SpikeyToolchain:
             self._chip = program.ChipState(v=v0)
         chip = self._chip
         factors = mapping.driver_factors(m, self.state.projections, self.factors)
-        drv_f, drv_i = program.driver_arrays(m, factors, s, self.pattern, stp.LAMBDA, stp.BETA)
+        drv_f, drv_i, group_tau = program.driver_arrays(m, factors, s, self.pattern,
+                                                        stp.LAMBDA, stp.BETA)
+        chip.regroup(group_tau)
         t0_bin = round(t0 * BINS_PER_MS)
         n_bins = round(t_end * BINS_PER_MS) - t0_bin
         n_steps = -(-n_bins // kernel.STEP_BINS)
@@ -305,7 +307,7 @@ class SpikeyToolchain:
             step, n_out, ev, n_s = kernel.run_experiment(
                 t0, step, n_steps, neu_f, neu_i, chip.v, chip.ref_left,
                 self.e_rev_exc, neuron.C_M_NF, sigma, seed, drv_f, drv_i,
-                chip.A, chip.B, chip.stp_I, chip.stp_last, m.weights, cols, ncols,
+                chip.group_decay(), chip.psc_a, chip.psc_b, chip.stp_I, chip.stp_last, m.weights, cols, ncols,
                 events.step, events.driver, ev, fb, stdp_row, stdp_drivers, a_c, a_a,
                 chip.last_pre, chip.last_post, stdp.TAU_MS, s.stdp.threshold,
                 s.stdp.causal_lut, s.stdp.acausal_lut, m.stdp_local_rows.astype(np.int64),

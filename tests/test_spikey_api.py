@@ -132,3 +132,15 @@ def test_mapping_report():
     assert rep["inputs_mirrored_to_block1"] is True
     assert rep["last_run"]["input_events_sent"] == 8
     json.loads(sim.mapping_report(text=True).split("\n", 1)[1])
+
+
+def test_population_added_between_runs_starts_at_its_initial_value():
+    sim.setup(noise=False)
+    sim.Population(1, sim.IF_facets_hardware1())
+    sim.run(5.0)
+    late = sim.Population(1, sim.IF_facets_hardware1(v_rest=-70.0))
+    late.record("v")
+    sim.run(5.0)
+    v = late.get_data().segments[0].analogsignals[0].magnitude[:, 0]
+    assert v[0] == pytest.approx(-75.0)                # IF_facets_hardware1 initial v
+    assert (np.diff(v) > 0).all() and v[-1] < -70.0     # relaxing towards its v_rest

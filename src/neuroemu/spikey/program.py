@@ -62,11 +62,7 @@ def neuron_arrays(populations, m: ChipMapping, settings, pattern: noise.FixedPat
     neu_f[hw, 4] = shared["e_rev_I"]
     neu_f[hw, 5] = neuron.refractory_period(param["tau_refrac"], settings.icb, settings.calib_icb)
     neu_i[hw, 0] = 1
-    init = [p._initial.get("v") for p in pops]
-    v0[hw] = np.concatenate([i if i is not None else np.full(p.size, np.nan)
-                             for i, p in zip(init, pops)])
-    unset = np.isnan(v0) & (neu_i[:, 0] == 1)
-    v0[unset] = neu_f[unset, 1]
+    v0[hw] = np.concatenate([p.initial_value_array("v") for p in pops])
     return neu_f, neu_i, v0, i_leak
 
 
@@ -133,6 +129,13 @@ class ChipState:
     stp_last: np.ndarray = field(default_factory=lambda: np.zeros(N_DRIVERS))
     last_pre: np.ndarray = field(default_factory=lambda: np.full(N_DRIVERS, -1e30))
     last_post: np.ndarray = field(default_factory=lambda: np.full(N_NEURONS, -1e30))
+    allocated: np.ndarray = field(default_factory=lambda: np.zeros(N_NEURONS, bool))
+
+    def allocate(self, allocated: np.ndarray, v0: np.ndarray) -> None:
+        """Neurons that join the network between runs start from their initial value."""
+        new = allocated & ~self.allocated
+        self.v[new] = v0[new]
+        self.allocated = allocated.copy()
 
     def regroup(self, group_tau: np.ndarray) -> None:
         """Adopt new PSC groups; states of groups that no longer exist are dropped."""

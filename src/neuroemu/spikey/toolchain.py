@@ -265,6 +265,7 @@ class SpikeyToolchain:
         if self._chip is None:
             self._chip = program.ChipState(v=v0)
         chip = self._chip
+        chip.allocate(neu_i[:, 0] == 1, v0)
         factors = mapping.driver_factors(m, self.state.projections, self.factors)
         drv_f, drv_i, group_tau = program.driver_arrays(m, factors, s, self.pattern,
                                                         stp.LAMBDA, stp.BETA)

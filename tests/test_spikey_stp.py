@@ -100,7 +100,8 @@ def test_depressing_psps_follow_the_partition_model():
 
 
 def test_facilitating_psps_grow():
+    # 2 LSB: small, nearly linear PSPs
     peaks = _psp_peaks(sim.TsodyksMarkramSynapse(U=0.2, tau_rec=0.0, tau_facil=100.0,
-                                                 weight=0.0025))   # 2 LSB: small, nearly linear PSPs
+                                                 weight=0.0025))
     expected = _expected_efficacy(False, 3 / 11, 100.0)
     np.testing.assert_allclose(peaks / peaks[0], expected, rtol=0.03)

@@ -2,9 +2,9 @@
 reads back spikes, the monitored membrane, input-link losses and the STDP-changed weights.
 
 A run covers the time window [t, t + simtime): input spikes in it are delivered (a spike at
-t = 0 is dropped), output spikes are stamped in (t, t + simtime]. Weights live on the chip: STDP changes persist
-into later runs (and across ``reset()``) until the connectivity is re-sent, i.e. until
-populations or connections change.
+t = 0 is dropped), output spikes are stamped in (t, t + simtime]. Weights live on the chip:
+STDP changes persist into later runs (and across ``reset()``) until the connectivity is
+re-sent, i.e. until populations or connections change.
 """
 
 from __future__ import annotations
@@ -308,7 +308,8 @@ class SpikeyToolchain:
             step, n_out, ev, n_s = kernel.run_experiment(
                 t0, step, n_steps, neu_f, neu_i, chip.v, chip.ref_left,
                 self.e_rev_exc, neuron.C_M_NF, sigma, seed, drv_f, drv_i,
-                chip.group_decay(), chip.psc_a, chip.psc_b, chip.stp_I, chip.stp_last, m.weights, cols, ncols,
+                chip.group_decay(), chip.psc_a, chip.psc_b, chip.stp_I, chip.stp_last,
+                m.weights, cols, ncols,
                 events.step, events.driver, ev, fb, stdp_row, stdp_drivers, a_c, a_a,
                 chip.last_pre, chip.last_post, stdp.TAU_MS, s.stdp.threshold,
                 s.stdp.causal_lut, s.stdp.acausal_lut, m.stdp_local_rows.astype(np.int64),

@@ -204,3 +204,27 @@ def input_events(spikes: dict[int, np.ndarray], m: ChipMapping, t0_bin: int,
     order = np.argsort(step[sel], kind="stable")
     return InputEvents(step[sel][order], driver[sel][order], int((~ok).sum()), int(bins.size),
                        applied, delivered[ok], addr[ok])
+
+
+@dataclass
+class STDPProgram:
+    """Per-run STDP arrays: which drivers are plastic rows, the correlation capacitors
+    (cleared at every run start: the identity pass), and the row controller's state."""
+
+    row: np.ndarray           # 1 for drivers in the STDP row range (both blocks)
+    drivers: np.ndarray       # their indices
+    local_rows: np.ndarray    # local driver of each controller row, in controller order
+    causal: np.ndarray        # (driver, column) causal charge
+    acausal: np.ndarray
+    controller: np.ndarray    # [next evaluation (ms from run start), row pointer]
+    period: float
+
+    @classmethod
+    def start(cls, m: ChipMapping, period_ms: float) -> STDPProgram:
+        row = np.zeros(N_DRIVERS, np.int64)
+        for b in range(topology.N_BLOCKS):
+            row[b * DRIVERS_PER_BLOCK + m.stdp_local_rows] = 1
+        shape = (N_DRIVERS, NEURONS_PER_BLOCK)
+        return cls(row, np.flatnonzero(row).astype(np.int64),
+                   m.stdp_local_rows.astype(np.int64), np.zeros(shape), np.zeros(shape),
+                   np.array([period_ms, 0.0]), float(period_ms))

@@ -279,14 +279,7 @@ class SpikeyToolchain:
             warnings.warn(f"{events.lost} of {events.sent} input events exceeded the input "
                           "link capacity and were dropped", NeuroemuWarning, stacklevel=3)
         fb = program.feedback_table(m)
-        stdp_row = np.zeros(topology.N_DRIVERS, np.int64)
-        for b in range(topology.N_BLOCKS):
-            stdp_row[b * topology.DRIVERS_PER_BLOCK + m.stdp_local_rows] = 1
-        stdp_drivers = np.flatnonzero(stdp_row).astype(np.int64)
-        a_c = np.zeros((topology.N_DRIVERS, topology.NEURONS_PER_BLOCK))
-        a_a = np.zeros_like(a_c)                    # identity pass: capacitors cleared
-        period = s.stdp.row_period_ms
-        ctrl_state = np.array([period, 0.0])
+        plastic = program.STDPProgram.start(m, s.stdp.row_period_ms)
         cols = np.zeros((topology.N_DRIVERS, topology.NEURONS_PER_BLOCK), np.int64)
         ncols = np.zeros(topology.N_DRIVERS, np.int64)
         kernel.rebuild_rows(m.weights, cols, ncols)
@@ -310,10 +303,10 @@ class SpikeyToolchain:
                 self.e_rev_exc, neuron.C_M_NF, sigma, seed, drv_f, drv_i,
                 chip.group_decay(), chip.psc_a, chip.psc_b, chip.stp_I, chip.stp_last,
                 m.weights, cols, ncols,
-                events.step, events.driver, ev, fb, stdp_row, stdp_drivers, a_c, a_a,
-                chip.last_pre, chip.last_post, stdp.TAU_MS, s.stdp.threshold,
-                s.stdp.causal_lut, s.stdp.acausal_lut, m.stdp_local_rows.astype(np.int64),
-                ctrl_state, period, out_step, out_neuron, mon, MEMBRANE_STEP_MS,
+                events.step, events.driver, ev, fb, plastic.row, plastic.drivers,
+                plastic.causal, plastic.acausal, chip.last_pre, chip.last_post, stdp.TAU_MS,
+                s.stdp.threshold, s.stdp.causal_lut, s.stdp.acausal_lut, plastic.local_rows,
+                plastic.controller, plastic.period, out_step, out_neuron, mon, MEMBRANE_STEP_MS,
                 k0 + done_samples, v_out[done_samples:])
             steps.append(out_step[:n_out].copy())
             neurons.append(out_neuron[:n_out].copy())

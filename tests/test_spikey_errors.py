@@ -5,7 +5,7 @@ import pyNN.neuroemu_spikey as sim
 import pytest
 from pyNN import errors as pynn_errors
 
-from neuroemu.errors import ConfigurationConflictError, MappingError
+from neuroemu.errors import ConfigurationConflictError, MappingError, NeuroemuWarning
 
 
 @pytest.fixture(autouse=True)
@@ -165,3 +165,12 @@ def test_delays_not_configurable():
         prj.randomizeDelays(None)
     np.testing.assert_allclose(prj.get("delay", format="list", with_address=False),
                                sim.get_time_step())
+
+
+def test_external_source_on_feedback_line_warns():
+    """Sources >= 64 share feedback lines: the software warns even without a conflict."""
+    src = _sources(65)
+    pop = _neurons(1)
+    sim.Projection(src[64:65], pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=W))
+    with pytest.warns(NeuroemuWarning, match="also the feedback lines of neurons"):
+        sim.run(10)

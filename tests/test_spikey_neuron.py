@@ -9,6 +9,8 @@ import warnings
 import numpy as np
 import pyNN.neuroemu_spikey as sim
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from neuroemu.errors import NeuroemuWarning
 from neuroemu.spikey import neuron
@@ -23,6 +25,25 @@ def test_voltage_map(bio, hw):
     """V_hw = 0.5 V + (V_bio + 80 mV) * 0.024 V/mV (spec §4.1)."""
     assert neuron.to_hardware(bio) == pytest.approx(hw)
     assert neuron.to_bio(hw) == pytest.approx(bio)
+
+
+@given(st.floats(-100.0, 0.0))
+def test_voltage_map_round_trip(v):
+    assert float(neuron.to_bio(neuron.to_hardware(v))) == pytest.approx(v, abs=1e-9)
+
+
+@given(st.lists(st.tuples(st.integers(0, 383), st.floats(-80.0, -40.0)), min_size=1,
+                max_size=50, unique_by=lambda x: x[0]))
+def test_shared_value_is_first_of_group(cells):
+    """Each of the 4 (block, parity) groups takes its first member's value (§4.1)."""
+    hw = np.array([c[0] for c in cells])
+    values = np.array([c[1] for c in cells])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NeuroemuWarning)
+        eff = neuron.shared_values(hw, {"v_rest": values})["v_rest"]
+    for k, h in enumerate(hw):
+        group = [j for j in range(len(hw)) if hw[j] // 192 == h // 192 and hw[j] % 2 == h % 2]
+        assert eff[k] == values[group[0]]
 
 
 def test_excitatory_reversal_at_upper_corner():

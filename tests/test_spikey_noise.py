@@ -94,3 +94,13 @@ def test_poisson_sources_seeded_by_rng_seeds():
     assert spikes(1) != spikes(2)
     n = sum(len(s) for s in spikes(3))
     assert abs(n - 75) < 5 * np.sqrt(75)
+
+
+def test_work_station_name_seeds_the_chip():
+    def pattern(**setup):
+        sim.setup(**setup)
+        return sim.simulator.state.toolchain.pattern.tau_factor
+    np.testing.assert_array_equal(pattern(workStationName="station666", calibTauMem=False),
+                                  pattern(workStationName="station666", calibTauMem=False))
+    assert not np.array_equal(pattern(workStationName="station666", calibTauMem=False),
+                              pattern(workStationName="station500", calibTauMem=False))

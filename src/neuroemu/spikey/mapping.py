@@ -154,6 +154,7 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
         m.placements[id(proj)] = ProjectionPlacement(driver, post_hw % NEURONS_PER_BLOCK,
                                                      digital, receptor, codes, is_stdp)
     cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64))
+    _warn_shared_lines(cat(all_drv), cat(all_kind))
     m.drivers = topology.configure_drivers(cat(all_drv), cat(all_kind), cat(all_sblk),
                                            cat(all_sign), cat(all_stp))
     _fill_weights(m, projections)
@@ -168,6 +169,18 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
         lo, hi = int(rows.min()), int(rows.max())
         m.stdp_local_rows = DRIVERS_PER_BLOCK - 1 - np.arange(lo, hi + 1)
     return m
+
+
+def _warn_shared_lines(driver: np.ndarray, kind: np.ndarray) -> None:
+    """Sources from number 64 on use lines that are also neuron feedback lines (spec §1.7:
+    the Spikey software warns; a real double use raises in configure_drivers)."""
+    local = driver[kind == EXTERNAL] % DRIVERS_PER_BLOCK
+    shared = np.unique(local[local < NEURONS_PER_BLOCK])
+    if shared.size:
+        warnings.warn(f"{shared.size} external source line(s) (local drivers {shared.min()}.."
+                      f"{shared.max()}, sources >= {topology.EXTERNAL_ONLY_DRIVERS}) are also "
+                      "the feedback lines of neurons; those neurons cannot project into the "
+                      "same block", NeuroemuWarning, stacklevel=4)
 
 
 def _fill_weights(m: ChipMapping, projections) -> None:

@@ -54,7 +54,8 @@ def test_external_and_feedback_on_one_driver():
     sim.Projection(src[64:65], pop[0:1], sim.AllToAllConnector(), sim.StaticSynapse(weight=W))
     sim.Projection(pop[191:192], pop[0:1], sim.AllToAllConnector(), sim.StaticSynapse(weight=W))
     with pytest.raises(ConfigurationConflictError,
-                       match="Source can't be external and feedback at the same time"):
+                       match="Source can't be external and feedback at the same time"), \
+            pytest.warns(NeuroemuWarning, match="also the feedback lines"):
         sim.run(10)
 
 

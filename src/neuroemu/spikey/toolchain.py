@@ -13,10 +13,8 @@ import time
 import warnings
 
 import numpy as np
-from pyNN import errors as pynn_errors
 
-from neuroemu.errors import MappingError, NeuroemuWarning, UnsupportedFeatureError
-from neuroemu.pynn.cells import resolve
+from neuroemu.errors import NeuroemuWarning
 from neuroemu.pynn.populations import spike_trains
 from neuroemu.spikey import (
     cells,
@@ -26,10 +24,12 @@ from neuroemu.spikey import (
     neuron,
     noise,
     program,
+    readback,
     report,
     stdp,
     stp,
     topology,
+    validation,
     weights,
 )
 from neuroemu.spikey.kernel import BINS_PER_MS, STEP_MS
@@ -55,8 +55,7 @@ class SpikeyToolchain:
         self._mapping: mapping.ChipMapping | None = None
         self._chip: program.ChipState | None = None
         self._pattern: noise.FixedPattern | None = None
-        self._data: dict[int, dict] = {}
-        self._membrane_parts: list[np.ndarray] = []
+        self.recordings = readback.Recordings()
         self._run_index = 0
         self._poisson_rng = np.random.default_rng(np.random.SeedSequence([0, 2]))
 
@@ -86,73 +85,12 @@ class SpikeyToolchain:
     def recording_changed(self, population) -> None:
         """Recording is laid out at each run."""
 
-    # -- validation ---------------------------------------------------------------------
+    # -- validation (before anything runs) ----------------------------------------------
     def check_population(self, pop) -> None:
-        if not isinstance(pop.celltype, cells.SUPPORTED_CELLS):
-            raise UnsupportedFeatureError(f"cell type {type(pop.celltype).__name__}", MACHINE,
-                                          "only IF_facets_hardware1 and spike sources")
-        if isinstance(pop.celltype, cells.IF_facets_hardware1):
-            others = sum(p.size for p in self.state.populations if p is not pop and
-                         isinstance(p.celltype, cells.IF_facets_hardware1))
-            if others + pop.size > topology.N_NEURONS:
-                raise MappingError("neurons", others + pop.size, topology.N_NEURONS,
-                                   "Spikey chip", "ERROR: Network is larger than chip size!")
-        p = pop._parameters
-        for name in ("g_leak", "tau_refrac", "rate", "start", "duration"):
-            if name in p:
-                arr = np.asarray(p[name], dtype=float)
-                if (arr < 0).any() or np.isnan(arr).any():
-                    raise pynn_errors.InvalidParameterValueError(
-                        f"Population '{pop.label}': {name}={float(arr[~(arr >= 0)][0])} "
-                        "(allowed: >= 0)")
-        if "spike_times" in p:
-            for i, times in enumerate(spike_trains(pop)):
-                if times.size and (times.min() < 0 or np.any(np.diff(times) < 0)):
-                    raise pynn_errors.InvalidParameterValueError(
-                        f"Population '{pop.label}': spike_times[{i}] must be non-negative and "
-                        "ascending")
-                if times.size and times.max() > program.MAX_TIME_MS:
-                    raise ValueError(
-                        f"Population '{pop.label}': spike time {times.max()} ms: maximum "
-                        "runtime (due to 32-bit time stamps) is approx. 6600s "
-                        f"({program.MAX_TIME_MS:.1f} ms)")
+        validation.check_population(pop, self.state.populations)
 
     def check_projection(self, projection) -> None:
-        syn = projection.synapse_type
-        if not isinstance(syn, (cells.StaticSynapse, cells.TsodyksMarkramSynapse,
-                                cells.STDPMechanism)):
-            raise UnsupportedFeatureError(f"synapse type {type(syn).__name__}", MACHINE,
-                                          "static, TsodyksMarkramSynapse or STDPMechanism")
-        if isinstance(syn, cells.STDPMechanism):
-            stdp.check_mechanism(syn)
-            td = syn.timing_dependence.parameter_space
-            for name in ("tau_plus", "tau_minus"):
-                value = float(td[name].base_value)
-                if value != stdp.TAU_MS:
-                    warnings.warn(f"{name}={value} ms is not possible via PyNN on Spikey: the "
-                                  f"chip uses {stdp.TAU_MS} ms", NeuroemuWarning, stacklevel=4)
-        if isinstance(syn, cells.TsodyksMarkramSynapse):
-            ps = syn.parameter_space
-            stp.mode(float(ps["tau_rec"].base_value), float(ps["tau_facil"].base_value))
-        if projection.receptor_type not in ("excitatory", "inhibitory"):
-            raise UnsupportedFeatureError(f"receptor type {projection.receptor_type!r}", MACHINE)
-        for root, _, _ in resolve(projection.post):
-            if not isinstance(root.celltype, cells.IF_facets_hardware1):
-                raise UnsupportedFeatureError(
-                    f"projection onto {type(root.celltype).__name__}", MACHINE)
-        for root, idx, _ in resolve(projection.pre):
-            if isinstance(root.celltype, cells.SOURCE_CELLS) and idx.size:
-                mapping.check_source_index(self._source_offset(root) + int(idx.max()),
-                                           projection)
-
-    def _source_offset(self, pop) -> int:
-        n = 0
-        for p in self.state.populations:
-            if p is pop:
-                return n
-            if isinstance(p.celltype, cells.SOURCE_CELLS):
-                n += p.size
-        return n
+        validation.check_projection(projection, self.state.populations)
 
     # -- mapping ------------------------------------------------------------------------
     @property
@@ -199,7 +137,7 @@ class SpikeyToolchain:
             warnings.warn(f"Spikey records one membrane per run: hardware neuron {h_new} "
                           f"replaces {self.hardware_neuron(*previous)}", NeuroemuWarning,
                           stacklevel=5)
-            self._membrane_parts = []
+            self.recordings.clear_membrane()
         else:
             previous = None
         self.membrane = (population, index)
@@ -315,10 +253,11 @@ class SpikeyToolchain:
         self.last_run = {"input_events_sent": events.sent, "input_events_lost": events.lost,
                          "output_spikes": int(sum(x.size for x in steps)),
                          "duration_ms": simtime, "wall_clock_s": time.perf_counter() - wall}
-        self._store(t0, np.concatenate(steps) if steps else np.zeros(0, np.int64),
-                    np.concatenate(neurons) if neurons else np.zeros(0, np.int64), m, events)
+        self.recordings.store_spikes(
+            self.state.populations, m, t0 + (np.concatenate(steps) + 1) * STEP_MS,
+            np.concatenate(neurons), events.applied, s.minimum_isi)
         if mon >= 0:
-            self._membrane_parts.append(v_out[:done_samples])
+            self.recordings.store_membrane(v_out[:done_samples])
         if s.write_config:
             config_file.write_all(".", m, neu_f, neu_i, i_leak, factors, s, events, t0_bin,
                                   n_bins, self._spike_recording_neurons(m), mon,
@@ -336,76 +275,26 @@ class SpikeyToolchain:
     def e_rev_exc(self) -> float:
         return neuron.e_rev_exc_mv(self.settings.ratio_superthresh)
 
-    def _store(self, t0, steps, neurons, m, events) -> None:
-        times = t0 + (steps + 1) * STEP_MS
-        for pop in self.state.populations:
-            data = self._data.setdefault(id(pop), {"spikes": []})
-            if id(pop) in m.hw_neuron:
-                hw = m.hw_neuron[id(pop)]
-                lookup = np.full(topology.N_NEURONS, -1, np.int64)
-                lookup[hw] = np.arange(pop.size)
-                idx = lookup[neurons]
-                sel = idx >= 0
-                idx, t = idx[sel], times[sel]
-                if self.settings.minimum_isi > 0:
-                    idx, t = _apply_minimum_isi(idx, t, self.settings.minimum_isi)
-                data["spikes"].append((idx, t))
-            else:
-                numbers = m.source_number[id(pop)]
-                parts = [(np.full(events.applied[int(n)].size, i), events.applied[int(n)])
-                         for i, n in enumerate(numbers) if int(n) in events.applied]
-                if parts:
-                    data["spikes"].append((np.concatenate([p[0] for p in parts]),
-                                           np.concatenate([p[1] for p in parts])))
-
     def spikes(self, population, index: np.ndarray):
         """(neuron index, time ms) of the recorded spikes of the current segment."""
-        parts = self._data.get(id(population), {}).get("spikes", [])
-        if not parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        neuron = np.concatenate([p[0] for p in parts]).astype(np.int64)
-        times = np.concatenate([p[1] for p in parts])
-        keep = np.isin(neuron, index)
-        order = np.lexsort((times[keep], neuron[keep]))
-        return neuron[keep][order], times[keep][order]
+        return self.recordings.spikes(population, index)
 
     def signal(self, population, name: str, index: np.ndarray) -> np.ndarray:
         """Membrane samples (mV) of the monitored neuron; the only recordable signal."""
-        if name != "v" or self.membrane is None or not self._membrane_parts:
+        if name != "v" or self.membrane is None:
             return np.zeros((0, index.size))
-        data = np.concatenate(self._membrane_parts)
-        out = np.full((data.size, index.size), np.nan)
-        pop, i = self.membrane
-        if pop is population:
-            out[:, index == i] = data[:, None]
-        return out
+        return self.recordings.membrane_columns(population, index, *self.membrane)
 
     def membrane_output(self) -> tuple[np.ndarray, np.ndarray]:
         """(times ms, values mV) of the monitored membrane in the current segment."""
-        data = np.concatenate(self._membrane_parts) if self._membrane_parts else np.zeros(0)
+        data = self.recordings.membrane()
         return np.arange(data.size) * MEMBRANE_STEP_MS, data
 
     def clear_recordings(self, population) -> None:
-        self._data.pop(id(population), None)
-        if self.membrane is not None and self.membrane[0] is population:
-            self._membrane_parts = []
+        self.recordings.clear(population,
+                              self.membrane is not None and self.membrane[0] is population)
 
     def reset(self) -> None:
         """Back to t = 0: analogue state re-initialised; chip weights stay (spec §1.1)."""
         self._chip = None
-        self._data = {}
-        self._membrane_parts = []
-
-
-def _apply_minimum_isi(idx: np.ndarray, t: np.ndarray, min_isi: float):
-    """Drop output spikes closer than ``min_isi`` to the previous kept spike of the neuron."""
-    order = np.lexsort((t, idx))
-    idx, t = idx[order], t[order]
-    keep = np.ones(idx.size, bool)
-    last_n, last_t = -1, -np.inf
-    for k in range(idx.size):
-        if idx[k] == last_n and t[k] - last_t < min_isi:
-            keep[k] = False
-            continue
-        last_n, last_t = idx[k], t[k]
-    return idx[keep], t[keep]
+        self.recordings = readback.Recordings()

@@ -87,6 +87,15 @@ def test_interrupt_after_mapping_checks_conflicts_without_running():
     assert sim.run(10.0, interruptRunAfterMapping=True) == 0.0
 
 
+def test_replay_and_raw_voltages_not_emulated():
+    sim.setup(noise=False)
+    sim.Population(1, sim.IF_facets_hardware1())
+    with pytest.raises(NotImplementedError, match="Spikey"):
+        sim.run(10.0, replay=True)
+    with pytest.raises(NotImplementedError, match="Spikey"):
+        sim.run(10.0, translateToBioVoltage=False)
+
+
 def test_views_and_assemblies_as_pre_and_post():
     sim.setup(noise=False)
     a = sim.Population(2, sim.SpikeSourceArray(spike_times=[Sequence([5.0, 6.0, 7.0])] * 2))

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyNN.parameters import Sequence
 
+from neuroemu.errors import NeuroemuWarning
 from neuroemu.spikey import stp
 
 
@@ -59,7 +60,8 @@ def test_last_stp_projection_sets_the_chip_tau():
     for i, tau in enumerate((40.0, 900.0)):
         sim.Projection(src[i:i + 1], pop, sim.AllToAllConnector(),
                        sim.TsodyksMarkramSynapse(U=0.5, tau_rec=tau, weight=0.006))
-    m = sim.simulator.state.toolchain.mapping
+    with pytest.warns(NeuroemuWarning, match="the last STP projection's wins"):
+        m = sim.simulator.state.toolchain.mapping
     assert m.stp_chip == (True, 7, 900.0)
 
 

@@ -171,15 +171,21 @@ def _after_run(result):
     return result
 
 
-def run(simtime, **kwargs):
-    """Run the experiment for ``simtime`` ms (bio); sets membraneOutput etc."""
-    if kwargs:
-        unknown = set(kwargs) - {"replay", "translateToBioVoltage", "interruptRunAfterMapping"}
-        if unknown:
-            raise TypeError(f"run(): unknown keyword(s) {sorted(unknown)}")
-        if kwargs.get("interruptRunAfterMapping"):
-            _toolchain().mapping  # noqa: B018 (maps and raises on conflicts, no run)
-            return simulator.state.t
+def run(simtime, replay=False, translateToBioVoltage=True, interruptRunAfterMapping=False):
+    """Run the experiment for ``simtime`` ms (bio); sets membraneOutput etc.
+
+    ``interruptRunAfterMapping=True`` maps the network (raising configuration conflicts)
+    without running it.
+    """
+    if replay:
+        raise UnsupportedFeatureError("run(replay=True)", MACHINE,
+                                      "neuroemu re-runs the emulation instead")
+    if not translateToBioVoltage:
+        raise UnsupportedFeatureError("run(translateToBioVoltage=False)", MACHINE,
+                                      "membranes are only available in bio mV")
+    if interruptRunAfterMapping:
+        _toolchain().mapping  # noqa: B018 (maps and raises on conflicts, no run)
+        return simulator.state.t
     return _after_run(_backend["run"](simtime))
 
 

@@ -117,6 +117,7 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
     m.block1_used = bool(any((h >= NEURONS_PER_BLOCK).any() for h in m.hw_neuron.values()))
     all_drv, all_kind, all_sblk, all_sign, all_stp = [], [], [], [], []
     stdp_rows = []
+    stp_requests: set[float] = set()
     for proj in projections:
         pre, post = proj._pre_idx, proj._post_idx
         values = proj._values
@@ -125,6 +126,7 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
         codes, stp_last = _stp_codes(proj, pre.size, values)
         w = np.asarray(values["weight"], dtype=float)
         if stp_last is not None:
+            stp_requests.add(stp_last[2])
             w = stp.prescale(w, np.asarray(values["U"], dtype=float), codes >= 16)
             m.stp_chip = stp_last
         digital = weights.discretise(w, receptor, rng)
@@ -164,6 +166,10 @@ def build(populations, projections, order: np.ndarray, rng: np.random.Generator,
     if m.stp_chip is not None:
         dep, k, tau = m.stp_chip
         m.stp_chip = (dep, k, stp.chip_tau(dep, k, tau))
+        if len(stp_requests) > 1:
+            warnings.warn(f"STP time constants {sorted(stp_requests)} ms requested, but the "
+                          f"chip has one: the last STP projection's wins ({m.stp_chip[2]} ms "
+                          "from the calibration table)", NeuroemuWarning, stacklevel=4)
     if stdp_rows:
         rows = np.concatenate(stdp_rows)
         lo, hi = int(rows.min()), int(rows.max())

@@ -65,6 +65,7 @@ def test_causal_pairs_add_exactly_one_per_evaluation_and_saturate():
     p = _pair_protocol(2.3, 3)
     sim.run(310.0)                    # 10 pairs, each evaluated once (row period 15 ms)
     assert _lsb(p) == 13
+    assert p.getWeightsHW(readHW=False) == pytest.approx([3 * LSB])   # as configured
     sim.run(300.0)                    # 10 more: weight carried over, saturates at 15
     assert _lsb(p) == 15
 

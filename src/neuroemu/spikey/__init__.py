@@ -60,8 +60,10 @@ class _SpikeyProjection:
         return w.tolist() if format == "list" else self._as_array(w)
 
     def getWeightsHW(self, format="list", readHW=True):
-        """The 4-bit weights the chip holds, in µS (after STDP when read after a run)."""
-        w = _toolchain().connection_values(self, "weight")
+        """4-bit weights in µS: read from the chip (after STDP when read after a run), or
+        with ``readHW=False`` as configured at mapping."""
+        w = _toolchain().connection_values(self, "weight") if readHW else \
+            _toolchain().configured_weights(self)
         return w.tolist() if format == "list" else self._as_array(w)
 
     def _as_array(self, values):

@@ -153,6 +153,11 @@ class SpikeyToolchain:
             return np.full(len(projection), self.state.min_delay)
         return np.asarray(projection._values[name], dtype=float)
 
+    def configured_weights(self, projection) -> np.ndarray:
+        """Weights (µS) as discretised at mapping, before any on-chip change."""
+        pl = self.mapping.placements[id(projection)]
+        return weights.to_conductance(pl.digital, pl.receptor)
+
     def set_driver_factors(self, projection, name: str, values) -> None:
         arr = mapping.check_factor(name, values)
         if arr.size not in (1, len(projection)):

@@ -6,4 +6,4 @@ start-up so that ``import pyNN.neuroemu_spinnaker`` works; the engine loads only
 
 __version__ = "0.1.0"
 
-MACHINES = {"spinnaker": "neuroemu.spinnaker"}
+MACHINES = {"spinnaker": "neuroemu.spinnaker", "spikey": "neuroemu.spikey"}

@@ -47,3 +47,11 @@ class InvalidParameterError(pynn_errors.InvalidParameterValueError):
             f"Population '{population}': parameter {parameter}={value!r} is invalid "
             f"(allowed: {allowed})"
         )
+
+
+class ConfigurationConflictError(TypeError):
+    """Two parts of the network need incompatible settings of one shared hardware resource.
+
+    A ``TypeError`` because that is what the Spikey software raises for line-driver
+    conflicts (spec spikey §1.7), so scripts catching it keep working.
+    """

@@ -29,14 +29,19 @@ from neuroemu.pynn.control import build_end, build_setup
 
 def build_backend(simulator, static_synapse_class: type, configure: Callable[..., None],
                   default_timestep: float, population_mixin: type | None = None,
+                  projection_mixin: type | None = None, recorder_mixin: type | None = None,
                   ) -> dict[str, Any]:
     """The PyNN names of one machine backend, bound to ``simulator`` (its state module).
 
     ``configure(state, max_delay=..., **setup_keywords)`` receives the machine keywords of
-    ``setup()``; ``population_mixin`` adds machine methods to ``Population``.
+    ``setup()``; ``population_mixin``, ``projection_mixin`` and ``recorder_mixin`` add machine
+    methods to ``Population``, ``Projection`` and ``Recorder``.
     """
 
-    class Recorder(_rec.Recorder):
+    def bases(mixin, base):
+        return (mixin, base) if mixin else (base,)
+
+    class Recorder(*bases(recorder_mixin, _rec.Recorder)):
         _simulator = simulator
 
     class Assembly(_pops.Assembly):
@@ -46,17 +51,14 @@ def build_backend(simulator, static_synapse_class: type, configure: Callable[...
         _simulator = simulator
         _assembly_class = Assembly
 
-    population_bases = (population_mixin, _pops.Population) if population_mixin else \
-        (_pops.Population,)
-
-    class Population(*population_bases):
+    class Population(*bases(population_mixin, _pops.Population)):
         __doc__ = _pops.Population.__doc__
         _simulator = simulator
         _recorder_class = Recorder
         _assembly_class = Assembly
         _view_class = PopulationView
 
-    class Projection(_projs.Projection):
+    class Projection(*bases(projection_mixin, _projs.Projection)):
         __doc__ = _projs.Projection.__doc__
         _simulator = simulator
         _static_synapse_class = static_synapse_class

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from pyNN import common, errors
-from pyNN.parameters import ParameterSpace, simplify
+from pyNN.parameters import ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 
@@ -124,3 +124,15 @@ class Population(common.Population):
         if variable not in self._initial:
             raise errors.RecordingError(variable, self.celltype)
         return self._initial[variable]
+
+
+def spike_trains(population) -> list[np.ndarray]:
+    """Every cell's ``spike_times`` as a float array.
+
+    PyNN stores a size-1 population's value as a single ``Sequence`` rather than an array of
+    them, so iterating it directly would yield floats.
+    """
+    value = population._parameters["spike_times"]
+    if isinstance(value, Sequence):
+        value = [value] * population.size
+    return [np.asarray(s.value if hasattr(s, "value") else s, dtype=float) for s in value]

@@ -23,8 +23,9 @@ class Recorder(recording.Recorder):
         self.sampling_intervals: dict[str, float] = {}
 
     def sampling_interval_of(self, name: str) -> float:
-        """Sampling interval (ms) of the state variable ``name``; dt unless set."""
-        return self.sampling_intervals.get(name, self._simulator.state.dt)
+        """Sampling interval (ms) of the state variable ``name``; the recorder's default
+        (dt, or the machine's fixed sampling step) unless set."""
+        return self.sampling_intervals.get(name, self.sampling_interval)
 
     def _check_sampling_interval(self, sampling_interval):
         """sPyNNaker's rule: a whole multiple (1 ... 2**32-1) of the time step."""

@@ -16,6 +16,7 @@ from pyNN import connectors as pc
 from neuroemu.engine.fixedpoint import encode_s1615, kdivk, kdivui
 from neuroemu.errors import DelayExtensionException
 from neuroemu.pynn.cells import resolve
+from neuroemu.pynn.populations import spike_trains
 from neuroemu.spinnaker import cells, kernel, mapping
 from neuroemu.spinnaker.current_sources import build_current_sources
 from neuroemu.spinnaker.neuron_constants import membrane_constants, synapse_constants
@@ -106,14 +107,6 @@ def max_atoms_per_core(population, per_class: dict) -> int:
     return {kernel.NEURON_CORE: mapping.DEFAULT_NEURONS_PER_CORE,
             kernel.POISSON_CORE: mapping.DEFAULT_POISSON_PER_CORE}.get(
                 kind, mapping.DEFAULT_ARRAY_PER_CORE)
-
-
-def _spike_times(population) -> list:
-    """Spike times of every cell of a SpikeSourceArray (one array per cell)."""
-    seqs = population._parameters["spike_times"]
-    if hasattr(seqs, "value"):  # a single-cell population may hold a bare Sequence
-        seqs = [seqs]
-    return [np.asarray(s.value if hasattr(s, "value") else s, dtype=float) for s in seqs]
 
 
 class Mapping:
@@ -580,7 +573,7 @@ class MachineProgram:
         for c, (layout, k) in enumerate(core_rows):
             lo, hi = int(layout.bounds[k]), int(layout.bounds[k + 1])
             if layout.kind == kernel.ARRAY_CORE:
-                times = _spike_times(layout.population)
+                times = spike_trains(layout.population)
                 for i in range(lo, hi):
                     t = np.ceil(np.round(times[i] / m.dt, 6)).astype(np.int64)
                     if t.size:

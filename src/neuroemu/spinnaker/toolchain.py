@@ -12,9 +12,10 @@ import warnings
 import numpy as np
 
 from neuroemu.errors import InvalidParameterError, NeuroemuWarning, UnsupportedFeatureError
+from neuroemu.pynn.populations import spike_trains
 from neuroemu.spinnaker import cells, kernel
 from neuroemu.spinnaker.neuron_constants import CONSTANT_MODES
-from neuroemu.spinnaker.program import MachineProgram, Mapping, _rec_layout, _spike_times
+from neuroemu.spinnaker.program import MachineProgram, Mapping, _rec_layout
 
 MACHINE = cells.MACHINE
 
@@ -121,7 +122,7 @@ class SpiNNakerToolchain:
                     raise InvalidParameterError(pop.label, name, float(arr[~(arr >= 0)][0]),
                                                 ">= 0")
         if "spike_times" in p:
-            for i, times in enumerate(_spike_times(pop)):
+            for i, times in enumerate(spike_trains(pop)):
                 if times.size and (times.min() < 0 or np.any(np.diff(times) < 0)):
                     raise InvalidParameterError(
                         pop.label, f"spike_times[{i}]", times.tolist()[:10],

@@ -46,6 +46,20 @@ class Recorder(recording.Recorder):
         first = int(self.population.first_id)
         return {int(i): int(counts[int(i) - first]) for i in ids}
 
+    @property
+    def metadata(self):
+        """PyNN's Block annotations plus the machine's (e.g. ``mapping_only``)."""
+        return {**super().metadata, **self._machine_annotations()}
+
+    def _get_current_segment(self, *args, **kwargs):
+        segment = super()._get_current_segment(*args, **kwargs)
+        segment.annotate(**self._machine_annotations())
+        return segment
+
+    def _machine_annotations(self) -> dict:
+        annotations = getattr(self._simulator.state.toolchain, "annotations", None)
+        return annotations() if annotations is not None else {}
+
     def _clear_simulator(self):
         self._simulator.state.toolchain.clear_recordings(self.population)
 

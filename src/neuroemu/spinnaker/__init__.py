@@ -41,14 +41,19 @@ class _SpiNNakerPopulation:
         self.additional_parameters["neurons_per_core"] = int(n)
 
 
-def _configure(state, max_delay=None, constants="7.4.1", **extra):
+def _configure(state, max_delay=None, constants="7.4.1", machine=None, mapping_only=False,
+               report_dir=None, packet_loss=None, n_boards_required=None,
+               n_chips_required=None, **extra):
     if max_delay is not None:
         warnings.warn("setup(max_delay=...) is ignored on SpiNNaker: the maximum delay "
                       "follows from the ring buffer and delay extensions", NeuroemuWarning,
                       stacklevel=3)
     state.max_delay = float("inf")
-    state.toolchain.configure(constants=constants)
-    unknown = set(extra) - {"n_boards_required", "n_chips_required", "database_socket_addresses",
+    state.toolchain.configure(constants=constants, machine=machine, mapping_only=mapping_only,
+                              report_dir=report_dir, packet_loss=packet_loss,
+                              n_boards_required=n_boards_required,
+                              n_chips_required=n_chips_required)
+    unknown = set(extra) - {"database_socket_addresses",
                             "time_scale_factor", "graph_label", "n_synapse_cores", "rank",
                             "num_processes"}
     if unknown:

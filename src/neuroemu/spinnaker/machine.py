@@ -1,0 +1,231 @@
+"""The SpiNNaker machines a script can ask for: chips, cores, SDRAM, boards and links.
+
+Facts (spec §3.3, portal guide /work/shared/seeds/003): a SpiNNaker1 chip has 18 cores and
+123,469,792 usable bytes of SDRAM shared by its cores; core 0 runs SC&MP (monitor), one
+core per chip is the extra monitor and the Ethernet chip of each board also runs the packet
+gatherer, leaving 16 application cores (15 on Ethernet chips). Router tables hold 1023
+multicast entries. A "4-chip board" (``version = 3``) is a 2 x 2 torus; a "48-chip board"
+(``version = 5``) is the 8 x 8 hexagon without its corners. Larger machines are allocated by
+spalloc in triads of three boards tiling a 12 x 12 chip square; the full machine is
+10 cabinets x 5 frames x 24 boards = 1200 boards = 57,600 chips (a 240 x 240 torus).
+
+Chips are linked in the SpiNNaker hexagonal mesh: six links E, NE, N, W, SW, S.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+#: SDRAM usable per chip (``max_sdram_per_chip``), bytes
+SDRAM_PER_CHIP = 123_469_792
+#: DTCM per core, bytes
+DTCM_PER_CORE = 64 * 1024
+#: cores per SpiNNaker1 chip
+CORES_PER_CHIP = 18
+#: multicast router entries per chip (after compression)
+ROUTER_ENTRIES = 1023
+CHIPS_PER_BOARD = 48
+BOARDS_PER_FRAME = 24
+FRAMES_PER_CABINET = 5
+BOARDS_PER_CABINET = BOARDS_PER_FRAME * FRAMES_PER_CABINET
+FULL_MACHINE_BOARDS = 10 * BOARDS_PER_CABINET
+#: link directions (dx, dy) in link-id order 0..5: E, NE, N, W, SW, S
+LINKS = ((1, 0), (1, 1), (0, 1), (-1, 0), (-1, -1), (0, -1))
+#: chips of one 48-chip board relative to its Ethernet chip: (x, row start, row end)
+_BOARD_ROWS = ((0, 4), (0, 5), (0, 6), (0, 7), (1, 7), (2, 7), (3, 7), (4, 7))
+#: board origins inside a triad (12 x 12 chips)
+_TRIAD_BOARDS = ((0, 0), (4, 8), (8, 4))
+
+MACHINE_NAMES = ('"4-chip board"', '"48-chip board"', '"N boards"', '"N cabinets"',
+                 '"full machine"', "None (smallest that fits)")
+
+
+def board_chips() -> np.ndarray:
+    """(48, 2) chip coordinates of one SpiNN-5 board, Ethernet chip at (0, 0)."""
+    return np.array([(x, y) for y, (lo, hi) in enumerate(_BOARD_ROWS)
+                     for x in range(lo, hi + 1)], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A machine: chip grid (``present[x, y]``), Ethernet chips, wrap-around, cores."""
+
+    name: str
+    width: int
+    height: int
+    wrap: bool
+    present: np.ndarray
+    ethernet: np.ndarray
+    n_boards: int
+    advanced_monitors: bool = True
+
+    @property
+    def n_chips(self) -> int:
+        return int(self.present.sum())
+
+    @property
+    def n_cores(self) -> int:
+        return self.n_chips * CORES_PER_CHIP
+
+    @property
+    def n_frames(self) -> int:
+        return math.ceil(self.n_boards / BOARDS_PER_FRAME) if self.n_boards else 0
+
+    def app_cores(self, is_ethernet: bool) -> int:
+        """Application cores of a chip: 18 - monitor - extra monitor (- gatherer)."""
+        if not self.advanced_monitors:
+            return CORES_PER_CHIP - 1
+        return CORES_PER_CHIP - 3 if is_ethernet else CORES_PER_CHIP - 2
+
+    def first_app_core(self, is_ethernet: bool) -> int:
+        """p0 SC&MP, then gatherer (Ethernet chips) and extra monitor, then applications."""
+        if not self.advanced_monitors:
+            return 1
+        return 3 if is_ethernet else 2
+
+    @property
+    def n_app_cores(self) -> int:
+        n_eth = int(self.ethernet.sum())
+        return (self.n_chips - n_eth) * self.app_cores(False) + n_eth * self.app_cores(True)
+
+    def chip_order(self) -> np.ndarray:
+        """(n_chips, 2) chips in placement order: board by board (Ethernet chips in
+        row-major order), within a board by hop distance from its Ethernet chip."""
+        if self.n_boards == 0:   # a 4-chip board: row-major
+            chips = np.argwhere(self.present.T)[:, ::-1]
+            return chips.astype(np.int64)
+        eth = np.argwhere(self.ethernet)
+        eth = eth[np.lexsort((eth[:, 0], eth[:, 1]))]
+        order = []
+        local = board_chips()
+        dist = np.array([hex_distance(int(x), int(y)) for x, y in local])
+        local = local[np.lexsort((local[:, 0], local[:, 1], dist))]
+        for ex, ey in eth:
+            xs = (ex + local[:, 0]) % self.width if self.wrap else ex + local[:, 0]
+            ys = (ey + local[:, 1]) % self.height if self.wrap else ey + local[:, 1]
+            order.append(np.stack([xs, ys], axis=1))
+        chips = np.concatenate(order)
+        return chips[self.present[chips[:, 0], chips[:, 1]]]
+
+
+def hex_distance(dx: int, dy: int) -> int:
+    """Hops between chips (dx, dy) apart on the hexagonal mesh (links E, NE, N, W, SW, S)."""
+    if dx * dy > 0:
+        return max(abs(dx), abs(dy))
+    return abs(dx) + abs(dy)
+
+
+def four_chip_board() -> Machine:
+    """``version = 3``: 2 x 2 chips with wrap-around links, Ethernet chip (0, 0)."""
+    present = np.ones((2, 2), dtype=bool)
+    ethernet = np.zeros((2, 2), dtype=bool)
+    ethernet[0, 0] = True
+    return Machine("4-chip board", 2, 2, True, present, ethernet, n_boards=0)
+
+
+def _boards_machine(name: str, triads_w: int, triads_h: int, n_boards: int,
+                    wrap: bool) -> Machine:
+    if wrap:
+        width, height = 12 * triads_w, 12 * triads_h
+    elif n_boards == 1:
+        width, height = 8, 8
+    else:
+        width, height = 12 * triads_w + 4, 12 * triads_h + 4
+    present = np.zeros((width, height), dtype=bool)
+    ethernet = np.zeros((width, height), dtype=bool)
+    local = board_chips()
+    origins = [(12 * tx + bx, 12 * ty + by) for ty in range(triads_h) for tx in range(triads_w)
+               for bx, by in _TRIAD_BOARDS][:n_boards]
+    for ox, oy in origins:
+        xs, ys = ox + local[:, 0], oy + local[:, 1]
+        if wrap:
+            xs, ys = xs % width, ys % height
+        present[xs, ys] = True
+        ethernet[ox % width, oy % height] = True
+    return Machine(name, width, height, wrap, present, ethernet, n_boards=n_boards)
+
+
+def boards(n: int) -> Machine:
+    """``n`` boards as spalloc allocates them: one board, or a rectangle of triads
+    (``n`` rounded up to a multiple of 3) as square as possible; only the whole machine
+    (1200 boards, 20 x 20 triads) has wrap-around links."""
+    if n < 1 or n > FULL_MACHINE_BOARDS:
+        raise ValueError(f"setup(machine=...): {n} boards requested; the machine has "
+                         f"1 to {FULL_MACHINE_BOARDS} boards")
+    if n == 1:
+        return _boards_machine("48-chip board", 1, 1, 1, wrap=False)
+    n_triads = math.ceil(n / 3)
+    h = math.isqrt(n_triads)
+    w = math.ceil(n_triads / h)
+    full = n_triads * 3 == FULL_MACHINE_BOARDS
+    return _boards_machine("full machine" if full else f"{3 * n_triads} boards", w, h,
+                           3 * n_triads, wrap=full)
+
+
+def resolve_machine(spec, advanced_monitors: bool = True) -> Machine | None:
+    """A :class:`Machine` from ``setup(machine=...)``; ``None`` means "smallest that fits"."""
+    if spec is None:
+        return None
+    if isinstance(spec, Machine):
+        return spec
+    text = str(spec).strip().lower()
+    machine = None
+    if text in ("4-chip board", "4 chip board", "spinn-3", "version 3"):
+        machine = four_chip_board()
+    elif text in ("48-chip board", "48 chip board", "spinn-5", "version 5", "1 board"):
+        machine = boards(1)
+    elif text in ("full machine", "10 cabinets", "1200 boards"):
+        machine = boards(FULL_MACHINE_BOARDS)
+    else:
+        match = re.fullmatch(r"(\d+)\s*(boards?|frames?|cabinets?)", text)
+        if match:
+            n = int(match.group(1))
+            per = {"b": 1, "f": BOARDS_PER_FRAME, "c": BOARDS_PER_CABINET}[match.group(2)[0]]
+            machine = boards(n * per)
+    if machine is None:
+        raise ValueError(f"setup(machine={spec!r}): allowed values are "
+                         f"{', '.join(MACHINE_NAMES)} (N a positive integer)")
+    if not advanced_monitors:
+        return Machine(machine.name, machine.width, machine.height, machine.wrap,
+                       machine.present, machine.ethernet, machine.n_boards, False)
+    return machine
+
+
+def smallest_machine_for(n_chips: int, advanced_monitors: bool = True) -> Machine:
+    """What the portal allocates for ``n_chips``: one board, else the fewest triads."""
+    if n_chips <= CHIPS_PER_BOARD:
+        return resolve_machine("1 board", advanced_monitors)
+    n_boards = math.ceil(n_chips / CHIPS_PER_BOARD)
+    return resolve_machine(f"{min(n_boards, FULL_MACHINE_BOARDS)} boards", advanced_monitors)
+
+
+#: energy model of sPyNNaker's energy report (spec §3.3: version_spin1.py, version_5.py)
+IDLE_WATTS_PER_CHIP = 0.35
+ACTIVE_WATTS_PER_CORE = 0.034
+JOULES_PER_ROUTER_BIT = 25e-12
+MC_PACKET_BITS = 40
+IDLE_WATTS_PER_BOARD = 26.84
+IDLE_WATTS_PER_FRAME = 117.0
+
+
+def energy_joules(machine: Machine, n_app_cores: int, router_packets: int,
+                  seconds: float) -> dict[str, float]:
+    """Energy of a run lasting ``seconds`` (real time), by component, and the total.
+
+    Idle: boards (26.84 W) and frames (117 W) of a board allocation, or 0.35 W per chip for
+    a machine without board counts (the 4-chip board); active: 0.034 W per application core
+    in use; router: 25 pJ per bit of each 40-bit multicast packet per router it passes.
+    """
+    if machine.n_boards:
+        idle = (machine.n_boards * IDLE_WATTS_PER_BOARD +
+                machine.n_frames * IDLE_WATTS_PER_FRAME) * seconds
+    else:
+        idle = machine.n_chips * IDLE_WATTS_PER_CHIP * seconds
+    cores = n_app_cores * ACTIVE_WATTS_PER_CORE * seconds
+    router = router_packets * MC_PACKET_BITS * JOULES_PER_ROUTER_BIT
+    return {"idle": idle, "active_cores": cores, "router": router,
+            "total": idle + cores + router}

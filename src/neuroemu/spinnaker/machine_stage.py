@@ -1,0 +1,111 @@
+"""The toolchain's machine settings and per-run machine work: map, count, report.
+
+``setup()`` keywords handled here: ``machine`` (see :mod:`.machine`; sPyNNaker's
+``n_boards_required`` / ``n_chips_required`` are accepted too), ``mapping_only`` (map and
+report without simulating, like sPyNNaker's virtual board: recorded data stay empty and
+neo Blocks/Segments carry ``mapping_only=True``), ``report_dir`` (default ``./reports``;
+``False`` writes no report) and ``packet_loss`` (see :mod:`.faults`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from neuroemu.spinnaker import faults, report
+from neuroemu.spinnaker import machine as mc
+from neuroemu.spinnaker.machine_map import MachineMap, build_machine_map
+
+
+class MachineStage:
+    """Settings from ``setup`` plus the machine map, provenance and report of each run."""
+
+    def __init__(self) -> None:
+        self.machine_spec: mc.Machine | None = None
+        self.mapping_only = False
+        self.report_dir: Path | None = Path("reports")
+        self.packet_loss: faults.PacketLoss | None = None
+        self.machine_map: MachineMap | None = None
+        self.last_report: dict | None = None
+        self.last_report_path: Path | None = None
+        self._session: Path | None = None
+        self._run_index = 0
+        self._program_id: int | None = None
+        self.network = {"packets_routed": 0, "packets_dropped": 0, "packets_reinjected": 0,
+                        "packets_lost": 0, "spikes_lost": 0, "router_packets": 0}
+
+    def configure(self, machine=None, mapping_only: bool = False, report_dir=None,
+                  packet_loss=None, n_boards_required=None, n_chips_required=None,
+                  advanced_monitors: bool = True) -> None:
+        if machine is None and n_boards_required is not None:
+            machine = f"{int(n_boards_required)} boards"
+        if machine is None and n_chips_required is not None:
+            machine = mc.smallest_machine_for(int(n_chips_required), advanced_monitors)
+        self.machine_spec = mc.resolve_machine(machine, advanced_monitors)
+        self.mapping_only = bool(mapping_only)
+        if report_dir is False:
+            self.report_dir = None
+        else:
+            self.report_dir = Path("reports" if report_dir in (None, True) else report_dir)
+        self.packet_loss = faults.PacketLoss.from_setup(packet_loss)
+
+    def prepare(self, program, populations, dt: float, n_ticks: int) -> MachineMap:
+        """Place and route ``program`` for a run of ``n_ticks`` (raises MappingError)."""
+        old = self.machine_map
+        mm = build_machine_map(self.machine_spec, program, populations, dt, n_ticks,
+                               self.packet_loss)
+        if old is not None and self._program_id == id(program):
+            mm.net[10][:] = old.net[10]          # the fault stream continues across runs
+        self._program_id = id(program)
+        self.machine_map = mm
+        return mm
+
+    def count(self, mm: MachineMap, packets_before: np.ndarray,
+              counts_before: np.ndarray) -> int:
+        """Add this run's packet counters (``net`` arrays) to the network provenance;
+        returns the router passes (packets x routers) of this run."""
+        sent = mm.net[9] - packets_before
+        counts = mm.net[8] - counts_before
+        router_packets = int((sent * mm.tree_size).sum())
+        self.network["packets_routed"] += int(sent.sum())
+        self.network["router_packets"] += router_packets
+        for name, i in (("packets_dropped", faults.N_DROPPED),
+                        ("packets_reinjected", faults.N_REINJECTED),
+                        ("packets_lost", faults.N_LOST), ("spikes_lost", faults.N_SPIKES_LOST)):
+            self.network[name] += int(counts[i])
+        return router_packets
+
+    def write(self, mm: MachineMap, dt: float, n_ticks: int, provenance: dict,
+              timings: dict, router_packets: int) -> None:
+        """Build the run's report; write it unless reports are switched off."""
+        self._run_index += 1
+        run = {"index": self._run_index, "ticks": int(n_ticks), "dt_ms": dt,
+               "mapping_only": self.mapping_only,
+               "packet_loss": None if self.packet_loss is None else vars(self.packet_loss)}
+        prov = dict(provenance)
+        prov.update({k: v for k, v in self.network.items() if k != "router_packets"})
+        prov["late_spikes"] = 0
+        stages = {k: v for k, v in timings.items() if k != "simulation"}
+        stages.update(mm.timings)
+        if "simulation" in timings:
+            stages["simulation"] = timings["simulation"]
+        rep = report.build_report(mm, run, prov, stages, router_packets)
+        self.last_report = rep
+        if self.report_dir is None:
+            return
+        if self._session is None:
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            self._session = self.report_dir / stamp
+            print(f"neuroemu: SpiNNaker mapping reports in {self._session}", file=sys.stderr)
+        self.last_report_path = report.write_report(rep, self._session /
+                                                    f"run_{self._run_index}")
+
+    def annotations(self) -> dict:
+        """neo annotations of recorded data (Block and Segment)."""
+        out = {"mapping_only": self.mapping_only}
+        if self.last_report_path is not None:
+            out["mapping_report"] = str(self.last_report_path)
+        return out

@@ -44,6 +44,7 @@ class Placement:
 
 def _greedy(machine: mc.Machine, sdram: np.ndarray, needed_on_full: bool = True):
     """(chip, processor) per core filling chips in order; raises MappingError if short."""
+    check_core_limits(sdram, np.zeros_like(sdram), lambda c: f"core {c} with its recording")
     order = machine.chip_order()
     n_cores = sdram.size
     chip = np.zeros((n_cores, 2), dtype=np.int64)

@@ -1,0 +1,248 @@
+"""SpiNNaker machine sizes, cores per chip, SDRAM accounting and placement.
+
+Sources: spec /work/shared/spec/spinnaker.md §3.3 (18 cores per chip, monitor + extra
+monitor + gatherer -> 16 application cores, 15 on Ethernet chips; 123,469,792 SDRAM bytes
+per chip; 4-chip board 2 x 2, 48-chip board 8 x 8 minus corners; full machine 10 cabinets x
+5 frames x 24 boards = 1200 boards = 57,600 chips x 18 cores = 1,036,800 cores; 600 boards
+is half), the portal guide /work/shared/seeds/003 (1,036,800 cores; 128 MB per chip shared
+by 18 cores; 256 atoms per core; 250,675,200 atoms on the largest machine), §3.1/§3.2 for
+the synaptic-row and ring-buffer sizes, §5 for the SynapseParams region.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyNN.neuroemu_spinnaker as sim
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neuroemu.errors import MappingError
+from neuroemu.spinnaker import machine as mc
+from neuroemu.spinnaker import placement as plc
+
+# ---------------------------------------------------------------------------------------
+# machine sizes (§3.3, portal guide)
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, chips, cores, boards", [
+    ("4-chip board", 4, 72, 0),
+    ("48-chip board", 48, 864, 1),
+    ("600 boards", 28_800, 518_400, 600),
+    ("5 cabinets", 28_800, 518_400, 600),
+    ("full machine", 57_600, 1_036_800, 1200),
+    ("10 cabinets", 57_600, 1_036_800, 1200),
+])
+def test_machine_sizes(name, chips, cores, boards):
+    """§3.3: chips and cores of every selectable machine (cores = chips x 18)."""
+    m = mc.resolve_machine(name)
+    assert (m.n_chips, m.n_cores, m.n_boards) == (chips, cores, boards)
+
+
+def test_full_machine_is_a_240_by_240_torus():
+    """§3.3: 1200 boards = 400 triads of 12 x 12 chips; wrap-around links on the whole
+    machine, so every chip has all six neighbours."""
+    m = mc.resolve_machine("full machine")
+    assert (m.width, m.height, m.wrap) == (240, 240, True)
+    assert m.present.all()
+    assert m.n_frames == 50
+
+
+def test_48_chip_board_shape():
+    """§3.3: 8 x 8 minus corners: chip (x, y) exists iff -3 <= x - y <= 4 (rows 5,6,7,8,7,6,5,4
+    chips), the Ethernet chip is (0, 0)."""
+    m = mc.resolve_machine("48-chip board")
+    xs, ys = np.meshgrid(np.arange(8), np.arange(8), indexing="ij")
+    expected = (xs - ys >= -3) & (xs - ys <= 4)
+    assert np.array_equal(m.present, expected)
+    assert m.present.sum(axis=0).tolist() == [5, 6, 7, 8, 7, 6, 5, 4]
+    assert np.argwhere(m.ethernet).tolist() == [[0, 0]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=2, max_value=90))
+def test_boards_are_whole_triads(n):
+    """spalloc allocates triads of 3 boards: n boards -> ceil(n/3)*3 boards of 48 chips,
+    which never overlap, one Ethernet chip each."""
+    m = mc.resolve_machine(f"{n} boards")
+    boards = -(-n // 3) * 3
+    assert m.n_boards == boards
+    assert m.n_chips == 48 * boards
+    assert int(m.ethernet.sum()) == boards
+
+
+def test_application_cores_per_chip():
+    """§3.3: 16 application cores per chip, 15 on Ethernet chips (packet gatherer);
+    a 48-chip board has 47 x 16 + 15 = 767."""
+    m = mc.resolve_machine("48-chip board")
+    assert m.app_cores(False) == 16 and m.app_cores(True) == 15
+    assert m.n_app_cores == 767
+
+
+def test_portal_capacity_statement():
+    """Portal guide: 250,675,200 atoms on the largest machine = 256 atoms per core x 17
+    application cores (18 minus the monitor) x 57,600 chips."""
+    m = mc.resolve_machine("full machine", advanced_monitors=False)
+    assert m.n_app_cores == 17 * 57_600
+    assert 256 * m.n_app_cores == 250_675_200
+    assert m.n_cores == 1_036_800
+
+
+def test_unknown_machine_names_allowed_values():
+    with pytest.raises(ValueError, match="48-chip board"):
+        mc.resolve_machine("a big one")
+    with pytest.raises(ValueError, match="1 to 1200 boards"):
+        mc.resolve_machine("1201 boards")
+
+
+def test_setup_selects_machine(tmp_path):
+    sim.setup(timestep=1.0, machine="4-chip board", mapping_only=True, report_dir=tmp_path)
+    sim.Population(10, sim.IF_curr_exp())
+    sim.run(10)
+    assert sim.simulator.state.toolchain.machine_stage.machine_map.machine.n_chips == 4
+    sim.end()
+
+
+def test_spynnaker_n_boards_required(tmp_path):
+    """sPyNNaker's setup(n_boards_required=...) allocates that many boards."""
+    sim.setup(timestep=1.0, n_boards_required=3, mapping_only=True, report_dir=tmp_path)
+    sim.Population(10, sim.IF_curr_exp())
+    sim.run(10)
+    assert sim.simulator.state.toolchain.machine_stage.machine_map.machine.n_chips == 144
+    sim.end()
+
+
+# ---------------------------------------------------------------------------------------
+# placement and capacity
+# ---------------------------------------------------------------------------------------
+
+def _one_neuron_cores(n, machine, tmp_path):
+    sim.setup(timestep=1.0, machine=machine, mapping_only=True, report_dir=tmp_path)
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 1)
+    sim.Population(n, sim.IF_curr_exp(), label="one_per_core")
+    sim.run(1)
+    return sim.simulator.state.toolchain.machine_stage.machine_map
+
+
+def test_one_board_just_fits(tmp_path):
+    """767 application cores fill the 48 chips of one board exactly."""
+    mm = _one_neuron_cores(767, "48-chip board", tmp_path)
+    assert len(mm.placement.chips_used) == 48
+    sim.end()
+
+
+def test_one_board_just_too_small(tmp_path):
+    """768 cores need a 49th chip: the error names the resource, needed and available."""
+    with pytest.raises(MappingError, match=r"chips: needs 49 chips, the 48-chip board has "
+                                           r"48 chips"):
+        _one_neuron_cores(768, "48-chip board", tmp_path)
+    sim.end()
+
+
+def test_needs_61_chips(tmp_path):
+    """974 cores = board 0 (767) + Ethernet chip of board 1 (15) + 12 chips x 16 = 61 chips."""
+    with pytest.raises(MappingError) as err:
+        _one_neuron_cores(974, "48-chip board", tmp_path)
+    assert str(err.value).startswith("chips: needs 61 chips, the 48-chip board has 48 chips")
+    assert err.value.needed == "61 chips"
+    sim.end()
+
+
+def test_smallest_machine_is_chosen(tmp_path):
+    """machine=None: one board while it fits, else the fewest triads (3 boards)."""
+    mm = _one_neuron_cores(767, None, tmp_path)
+    assert mm.machine.n_boards == 1
+    sim.end()
+    mm = _one_neuron_cores(768, None, tmp_path)
+    assert mm.machine.n_boards == 3
+    sim.end()
+
+
+def test_processor_numbers_and_order(tmp_path):
+    """p0 SC&MP, p1 gatherer, p2 monitor on the Ethernet chip -> apps p3..p17 (15);
+    p0 SC&MP, p1 extra monitor elsewhere -> apps p2..p17 (16)."""
+    mm = _one_neuron_cores(40, "48-chip board", tmp_path)
+    chip, proc = mm.placement.chip, mm.placement.processor
+    assert chip[:15].tolist() == [[0, 0]] * 15
+    assert proc[:15].tolist() == list(range(3, 18))
+    assert (chip[15:31] == chip[15]).all() and tuple(chip[15]) != (0, 0)
+    assert proc[15:31].tolist() == list(range(2, 18))
+    sim.end()
+
+
+def test_placement_deterministic(tmp_path):
+    def build():
+        sim.setup(timestep=1.0, mapping_only=True, report_dir=tmp_path)
+        a = sim.Population(700, sim.IF_curr_exp(), label="a")
+        b = sim.Population(300, sim.SpikeSourcePoisson(rate=5.0), label="b")
+        sim.Projection(b, a, sim.FixedProbabilityConnector(0.1),
+                       sim.StaticSynapse(weight=0.1, delay=40.0))
+        sim.run(10)
+        mm = sim.simulator.state.toolchain.machine_stage.machine_map
+        out = (mm.placement.chip.copy(), mm.placement.processor.copy(),
+               mm.tables.key_base.copy(), mm.tables.key.copy(), mm.tables.route.copy())
+        sim.end()
+        return out
+
+    for x, y in zip(build(), build()):
+        assert np.array_equal(x, y)
+
+
+def test_sdram_fills_chips():
+    """Cores of 50,000,000 bytes: two share a chip (100 MB <= 123,469,792), three do not."""
+    m = mc.resolve_machine("4-chip board")
+    sdram = np.full(7, 50_000_000, dtype=np.int64)
+    p = plc.place(m, sdram, np.zeros(7, np.int64), np.zeros(7), 0, str)
+    assert [tuple(c) for c in p.chip] == [(0, 0)] * 2 + [(1, 0)] * 2 + [(0, 1)] * 2 + [(1, 1)]
+    with pytest.raises(MappingError, match="needs 5 chips"):
+        plc.place(m, np.full(9, 50_000_000, dtype=np.int64), np.zeros(9, np.int64),
+                  np.zeros(9), 0, str)
+
+
+def test_core_over_chip_sdram_or_dtcm():
+    m = mc.resolve_machine("4-chip board")
+    with pytest.raises(MappingError, match=r"SDRAM: needs 123469793 bytes, a chip has "
+                                           r"123469792 bytes \(core 0\)"):
+        plc.place(m, np.array([123_469_793]), np.zeros(1, np.int64), np.zeros(1), 0,
+                  lambda c: f"core {c}")
+    with pytest.raises(MappingError, match=r"DTCM: needs 65537 bytes, a core has 65536"):
+        plc.place(m, np.array([10]), np.array([65_537]), np.zeros(1), 0, str)
+
+
+def test_recording_splits_the_run():
+    """A core with 1,000,000 static bytes recording 1000 bytes per tick for 200,000 ticks
+    needs 201 MB: the buffers hold floor((123,469,792 - 1,000,000) / 1000) = 122,469 ticks
+    and the run is split into ceil(200,000 / 122,469) = 2 chunks."""
+    m = mc.resolve_machine("4-chip board")
+    p = plc.place(m, np.array([1_000_000]), np.zeros(1, np.int64), np.array([1000.0]),
+                  200_000, str)
+    assert (p.chunk_ticks, p.n_chunks) == (122_469, 2)
+    assert p.sdram[0] == 1_000_000 + 122_469_000
+
+
+# ---------------------------------------------------------------------------------------
+# SDRAM regions (sPyNNaker accounting)
+# ---------------------------------------------------------------------------------------
+
+def test_sdram_regions_of_a_small_network(tmp_path):
+    """100 sources (one core) all-to-all onto 50 neurons: one synaptic block of
+    100 rows x (3 header words + 50 synapses) x 4 bytes = 21,200 bytes; population table
+    2 + 4 words = 24 bytes; ring buffer 1 slot x 2 types x 2^6 neurons x 2 bytes = 256 bytes
+    DTCM; spikes of 50 neurons for 1000 ticks = 1000 x (1 + 2) words = 12,000 bytes; v of
+    10 neurons = 1000 x (1 + 10) words = 44,000 bytes; SynapseParams 7 + 2 words."""
+    sim.setup(timestep=1.0, mapping_only=True, report_dir=tmp_path)
+    pre = sim.Population(100, sim.SpikeSourcePoisson(rate=10.0), label="pre")
+    post = sim.Population(50, sim.IF_curr_exp(), label="post")
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1, delay=1))
+    post.record("spikes")
+    post[:10].record("v")
+    sim.run(1000)
+    rep = sim.simulator.state.toolchain.machine_stage.last_report
+    core = next(c for c in rep["cores"] if c["population"] == "post")
+    assert core["sdram"]["synaptic_matrix"] == 21_200
+    assert core["sdram"]["population_table"] == 24
+    assert core["sdram"]["synapse_params"] == 36
+    assert core["sdram"]["recording"] == 12_000 + 44_000
+    assert core["dtcm"]["ring_buffers"] == 256
+    assert core["sdram"]["neuron_params"] == 50 * 15 * 4
+    sim.end()

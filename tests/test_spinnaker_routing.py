@@ -1,0 +1,150 @@
+"""Multicast keys, routing trees and router tables of the SpiNNaker machine model.
+
+Rules (spec §3.3; SpiNNaker router behaviour): every packet a core sends reaches exactly
+the cores that hold targets of that core (the tree is per sending core, as the key/mask
+entries are); a router with no matching entry sends a packet straight on (default route);
+at most 1023 entries per chip after compression, else a mapping error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyNN.neuroemu_spinnaker as sim
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from neuroemu.errors import MappingError
+from neuroemu.spinnaker import machine as mc
+from neuroemu.spinnaker import routing_tables as rt
+from neuroemu.spinnaker.core_graph import CoreGraph
+from neuroemu.spinnaker.placement import Placement, place
+
+
+def _expected_targets(program, placement, first_key, n_keys, core):
+    """(x, y, p) of the cores any key of ``core`` has synaptic rows (or delay input) on."""
+    keys = np.arange(first_key[core], first_key[core] + n_keys[core])
+    targets = set()
+    for k in keys:
+        for r in range(program.route_ptr[k], program.route_ptr[k + 1]):
+            t = program.route_core[r]
+            targets.add((int(placement.chip[t, 0]), int(placement.chip[t, 1]),
+                         int(placement.processor[t])))
+    return targets
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sizes=st.lists(st.integers(1, 60), min_size=2, max_size=4),
+       per_core=st.integers(1, 6),
+       links=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3),
+                                st.floats(0.02, 0.5), st.integers(1, 40)),
+                      min_size=1, max_size=5),
+       machine=st.sampled_from(["4-chip board", "48-chip board", "3 boards"]),
+       seed=st.integers(0, 2**16))
+def test_every_packet_reaches_exactly_its_target_cores(tmp_path_factory, sizes, per_core,
+                                                       links, machine, seed):
+    sim.setup(timestep=1.0, machine=machine, mapping_only=True,
+              report_dir=tmp_path_factory.mktemp("r"))
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, per_core)
+    pops = [sim.Population(n, sim.IF_curr_exp(), label=f"p{i}") for i, n in enumerate(sizes)]
+    rng = sim.NumpyRNG(seed=seed)
+    for a, b, p, d in links:
+        sim.Projection(pops[a % len(pops)], pops[b % len(pops)],
+                       sim.FixedProbabilityConnector(p, rng=rng),
+                       sim.StaticSynapse(weight=0.1, delay=float(d)))
+    try:
+        sim.run(1)
+    except MappingError as err:          # a 4-chip board holds 63 cores
+        assert err.resource == "chips"
+        sim.end()
+        return
+    tc = sim.simulator.state.toolchain
+    mm = tc.machine_stage.machine_map
+    prog, pl, tables, graph = tc._program, mm.placement, mm.tables, mm.graph
+    for core in range(prog.cores.shape[0]):
+        expected = _expected_targets(prog, pl, graph.first_key, graph.n_keys, core)
+        for k in range(int(graph.n_keys[core])):
+            key = int(tables.key_base[core]) + k
+            reached = rt.trace_packet(mm.machine, tables, tuple(pl.chip[core]), key)
+            assert reached == expected
+    for n in tables.entries_per_chip().values():
+        assert n <= mc.ROUTER_ENTRIES
+    sim.end()
+
+
+def test_keys_are_aligned_blocks():
+    """Each core's keys are a block of 2^ceil(log2 n) keys, aligned, disjoint, in order."""
+    base, mask = rt.allocate_keys(np.array([256, 100, 1, 500, 3]))
+    assert base.tolist() == [0, 256, 384, 512, 1024]
+    assert mask.tolist() == [0xFFFFFF00, 0xFFFFFF80, 0xFFFFFFFF, 0xFFFFFE00, 0xFFFFFFFC]
+
+
+def test_buddy_merging_is_exact():
+    """Same-route entries 0,1,2,3 (single keys) merge into one entry 0/~3; 0,1,2 into
+    0/~1 and 2; different routes never merge."""
+    full = np.int64(0xFFFFFFFF)
+
+    def comp(keys, routes):
+        k = np.array(keys, dtype=np.int64)
+        return rt._compress(np.zeros(k.size, np.int64), k, np.full(k.size, full),
+                            np.array(routes, dtype=np.int64))
+
+    _, key, mask, _ = comp([0, 1, 2, 3], [5, 5, 5, 5])
+    assert (key.tolist(), mask.tolist()) == ([0], [0xFFFFFFFC])
+    _, key, mask, _ = comp([0, 1, 2], [5, 5, 5])
+    assert sorted(zip(key.tolist(), mask.tolist())) == [(0, 0xFFFFFFFE), (2, 0xFFFFFFFF)]
+    _, key, _, _ = comp([0, 1], [5, 6])
+    assert sorted(key.tolist()) == [0, 1]
+
+
+def _graph(n_cores, src, tgt):
+    n_keys = np.ones(n_cores, dtype=np.int64)
+    return CoreGraph(np.arange(n_cores), np.arange(n_cores), n_keys, np.array(src),
+                     np.array(tgt), np.ones(len(src), dtype=np.int64))
+
+
+def test_straight_line_uses_default_routes():
+    """A packet from (0,0) to (4,0) crosses (1,0),(2,0),(3,0) eastwards: those routers
+    need no entry (default route = straight on); tables hold 2 entries, the packet still
+    arrives."""
+    m = mc.resolve_machine("48-chip board")
+    pl = Placement(m, np.array([[0, 0], [4, 0]]), np.array([3, 2]), np.zeros(2, np.int64),
+                   0, 0)
+    tables = rt.build_routing_tables(m, pl, _graph(2, [0], [1]))
+    assert tables.uncompressed_per_chip() == {(0, 0): 1, (1, 0): 1, (2, 0): 1, (3, 0): 1,
+                                              (4, 0): 1}
+    assert tables.entries_per_chip() == {(0, 0): 1, (4, 0): 1}
+    assert rt.trace_packet(m, tables, (0, 0), int(tables.key_base[0])) == {(4, 0, 2)}
+
+
+def test_full_machine_wraps_around():
+    """On the 240 x 240 torus chip (239, 0) is one hop west of (0, 0)."""
+    m = mc.resolve_machine("full machine")
+    pl = Placement(m, np.array([[0, 0], [239, 0]]), np.array([3, 2]), np.zeros(2, np.int64),
+                   0, 0)
+    tables = rt.build_routing_tables(m, pl, _graph(2, [0], [1]))
+    assert tables.uncompressed_per_chip() == {(0, 0): 1, (239, 0): 1}
+    assert rt.trace_packet(m, tables, (0, 0), int(tables.key_base[0])) == {(239, 0, 2)}
+
+
+def _many_sources(n_sources):
+    """``n_sources`` single-key cores all sending to the two cores on chip (0, 0); their
+    routes alternate between the two processors so that no two neighbouring key blocks
+    share a route and nothing can merge."""
+    m = mc.resolve_machine("3 boards")
+    n = n_sources + 2
+    pl = place(m, np.full(n, 1000, dtype=np.int64), np.zeros(n, np.int64), np.zeros(n), 0,
+               str)
+    src = np.arange(2, n)
+    return m, pl, _graph(n, src, src % 2)
+
+
+def test_router_table_limit():
+    """1100 unmergeable entries on chip (0, 0) exceed the 1023 entries of a router."""
+    m, pl, graph = _many_sources(1000)
+    tables = rt.build_routing_tables(m, pl, graph)
+    assert tables.entries_per_chip()[(0, 0)] == 1000
+    m, pl, graph = _many_sources(1100)
+    with pytest.raises(MappingError, match=r"router entries: needs 1100, chip \(0, 0\) has "
+                                           r"1023"):
+        rt.build_routing_tables(m, pl, graph)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from neuroemu.spinnaker import kernel
 
@@ -38,17 +39,40 @@ def build_core_graph(program) -> CoreGraph:
     first_key[delay] = cores[delay, kernel.C_SUB]
     order = np.argsort(first_key, kind="stable")
     core_of_key = np.repeat(order, n_keys[order])
-    per_key = np.diff(program.route_ptr)
-    key_of_entry = np.repeat(np.arange(per_key.size, dtype=np.int64), per_key)
-    src = core_of_key[key_of_entry]
-    tgt = program.route_core
-    if src.size:
-        pair = src * n_cores + tgt
-        uniq, inverse = np.unique(pair, return_inverse=True)
-        max_row = np.zeros(uniq.size, dtype=np.int64)
-        np.maximum.at(max_row, inverse, program.route_len)
-    else:
-        uniq = np.zeros(0, dtype=np.int64)
-        max_row = uniq
-    return CoreGraph(core_of_key, first_key, n_keys, uniq // max(n_cores, 1),
-                     uniq % max(n_cores, 1), max_row)
+    src, tgt, max_row = _edges(program.route_ptr, program.route_core, program.route_len,
+                               first_key, n_keys, n_cores)
+    return CoreGraph(core_of_key, first_key, n_keys, src, tgt, max_row)
+
+
+@njit(cache=True)
+def _edges(route_ptr, route_core, route_len, first_key, n_keys, n_cores):
+    """(source, target, longest row) per connected core pair, sorted by (source, target)."""
+    longest = np.full(n_cores, -1, dtype=np.int64)
+    touched = np.empty(n_cores, dtype=np.int64)
+    n_edges = 0
+    cap = 1024
+    src = np.empty(cap, dtype=np.int64)
+    tgt = np.empty(cap, dtype=np.int64)
+    row = np.empty(cap, dtype=np.int64)
+    for c in range(n_cores):
+        n_touched = 0
+        for r in range(route_ptr[first_key[c]], route_ptr[first_key[c] + n_keys[c]]):
+            t = route_core[r]
+            if longest[t] < 0:
+                touched[n_touched] = t
+                n_touched += 1
+                longest[t] = 0
+            longest[t] = max(longest[t], route_len[r])
+        targets = np.sort(touched[:n_touched])
+        for t in targets:
+            if n_edges == cap:
+                cap *= 2
+                src = np.concatenate((src, np.empty(cap - n_edges, dtype=np.int64)))
+                tgt = np.concatenate((tgt, np.empty(cap - n_edges, dtype=np.int64)))
+                row = np.concatenate((row, np.empty(cap - n_edges, dtype=np.int64)))
+            src[n_edges] = c
+            tgt[n_edges] = t
+            row[n_edges] = longest[t]
+            longest[t] = -1
+            n_edges += 1
+    return src[:n_edges], tgt[:n_edges], row[:n_edges]

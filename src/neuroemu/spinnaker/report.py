@@ -95,9 +95,9 @@ def format_text(report: dict) -> str:
     lines = [
         (f"neuroemu SpiNNaker mapping report: run {run['index']}, {run['ticks']} ticks of "
         f"{run['dt_ms']} ms, {mode}"),
-        (f"machine  {m['name']}: {m['chips']} chips, {m['cores']} cores, {m['boards']} boards"
+        (f"machine  {m['name']}: {m['chips']} chips, {m['cores']} cores, {m['boards']} board(s)"
         f"{' (torus)' if m['wrap_around'] else ''}"),
-        (f"used     {tot['cores']} cores on {tot['chips']} chips; {tot['neurons']} neurons; "
+        (f"used     {tot['cores']} cores on {tot['chips']} chip(s); {tot['neurons']} neurons; "
         f"SDRAM {tot['sdram_bytes']} bytes"),
     ]
     if fullest is not None:

@@ -188,6 +188,30 @@ def test_placement_deterministic(tmp_path):
         assert np.array_equal(x, y)
 
 
+@settings(max_examples=40, deadline=None)
+@given(sdram=st.lists(st.integers(1, 60_000_000), min_size=1, max_size=200),
+       machine=st.sampled_from(["4-chip board", "48-chip board"]))
+def test_placement_respects_chip_limits(sdram, machine):
+    """Whatever the cores need: per chip at most its application cores, SDRAM at most
+    123,469,792 bytes, distinct processors from the first application core up to p17;
+    a network that does not fit raises MappingError instead."""
+    m = mc.resolve_machine(machine)
+    need = np.array(sdram, dtype=np.int64)
+    try:
+        p = plc.place(m, need, np.zeros(need.size, np.int64), np.zeros(need.size), 0, str)
+    except MappingError as err:
+        assert err.resource == "chips"
+        return
+    for xy in {tuple(c) for c in p.chip.tolist()}:
+        here = (p.chip == xy).all(axis=1)
+        eth = bool(m.ethernet[xy])
+        assert here.sum() <= m.app_cores(eth)
+        assert need[here].sum() <= mc.SDRAM_PER_CHIP
+        procs = p.processor[here]
+        assert len(set(procs.tolist())) == procs.size
+        assert procs.min() >= m.first_app_core(eth) and procs.max() <= 17
+
+
 def test_sdram_fills_chips():
     """Cores of 50,000,000 bytes: two share a chip (100 MB <= 123,469,792), three do not."""
     m = mc.resolve_machine("4-chip board")

@@ -34,10 +34,10 @@ def _expected_targets(program, placement, first_key, n_keys, core):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sizes=st.lists(st.integers(1, 60), min_size=2, max_size=4),
-       per_core=st.integers(1, 6),
+@given(sizes=st.lists(st.integers(1, 300), min_size=2, max_size=4),
+       per_core=st.sampled_from([1, 2, 5, 128, 256]),
        links=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3),
-                                st.floats(0.02, 0.5), st.integers(1, 40)),
+                                st.floats(0.005, 0.2), st.integers(1, 150)),
                       min_size=1, max_size=5),
        machine=st.sampled_from(["4-chip board", "48-chip board", "3 boards"]),
        seed=st.integers(0, 2**16))
@@ -54,7 +54,7 @@ def test_every_packet_reaches_exactly_its_target_cores(tmp_path_factory, sizes, 
                        sim.StaticSynapse(weight=0.1, delay=float(d)))
     try:
         sim.run(1)
-    except MappingError as err:          # a 4-chip board holds 63 cores
+    except MappingError as err:          # a 4-chip board holds 63 application cores
         assert err.resource == "chips"
         sim.end()
         return
@@ -70,6 +70,16 @@ def test_every_packet_reaches_exactly_its_target_cores(tmp_path_factory, sizes, 
     for n in tables.entries_per_chip().values():
         assert n <= mc.ROUTER_ENTRIES
     sim.end()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 5000), min_size=1, max_size=60))
+def test_key_blocks_aligned_and_disjoint(n_keys):
+    base, mask = rt.allocate_keys(np.array(n_keys))
+    size = (~mask & 0xFFFFFFFF) + 1
+    assert (size >= np.array(n_keys)).all() and (size < 2 * np.array(n_keys)).all()
+    assert (base % size == 0).all()
+    assert (base[1:] >= base[:-1] + size[:-1]).all()
 
 
 def test_keys_are_aligned_blocks():
@@ -148,3 +158,35 @@ def test_router_table_limit():
     with pytest.raises(MappingError, match=r"router entries: needs 1100, chip \(0, 0\) has "
                                            r"1023"):
         rt.build_routing_tables(m, pl, graph)
+
+
+def test_delay_extension_cores_are_placed_and_routed(tmp_path):
+    """§3.2: 256 neurons per core leave 32 ring-buffer slots, so a 100 ms delay needs a
+    delay-extension vertex (one core per source core). It gets its own processor, the
+    source's packets reach it, and its stage keys reach the target cores."""
+    sim.setup(timestep=1.0, mapping_only=True, report_dir=tmp_path)
+    a = sim.Population(300, sim.IF_curr_exp(), label="a")
+    b = sim.Population(300, sim.IF_curr_exp(), label="b")
+    sim.Projection(a, b, sim.FixedProbabilityConnector(0.05, rng=sim.NumpyRNG(7)),
+                   sim.StaticSynapse(weight=0.1, delay=100.0))
+    sim.run(1)
+    tc = sim.simulator.state.toolchain
+    mm = tc.machine_stage.machine_map
+    pl, tables, graph = mm.placement, mm.tables, mm.graph
+    kinds = [i.kind for i in mm.core_info]
+    assert kinds == ["neurons"] * 4 + ["delay_extension"] * 2
+    where = {(int(x), int(y), int(p)) for (x, y), p in zip(pl.chip, pl.processor)}
+    assert len(where) == 6
+    delay_cores = [4, 5]
+    for src in (0, 1):
+        reached = rt.trace_packet(mm.machine, tables, tuple(pl.chip[src]),
+                                  int(tables.key_base[src]))
+        dc = delay_cores[src]
+        assert (int(pl.chip[dc, 0]), int(pl.chip[dc, 1]), int(pl.processor[dc])) in reached
+    for dc in delay_cores:
+        assert graph.n_keys[dc] >= 128           # stages x atoms of the source slice
+        reached = rt.trace_packet(mm.machine, tables, tuple(pl.chip[dc]),
+                                  int(tables.key_base[dc]))
+        assert reached and reached <= {(int(x), int(y), int(p)) for (x, y), p in
+                                       zip(pl.chip[2:4], pl.processor[2:4])}
+    sim.end()

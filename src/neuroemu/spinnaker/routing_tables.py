@@ -171,12 +171,22 @@ class RoutingTables:
     mask: np.ndarray          # per compressed entry
     route: np.ndarray         # per compressed entry
     height: int
+    _by_chip: dict | None = None
 
     def entries_per_chip(self) -> dict[tuple[int, int], int]:
         """{(x, y): compressed entries} for every chip with at least one entry."""
         chips, counts = np.unique(self.chip, return_counts=True)
         return {(int(c // self.height), int(c % self.height)): int(n)
                 for c, n in zip(chips, counts)}
+
+    def by_chip(self) -> dict[int, list]:
+        """{chip index: [(key, mask, route)]} of the compressed tables (built once)."""
+        if self._by_chip is None:
+            self._by_chip = {}
+            for ch, k, m, r in zip(self.chip.tolist(), self.key.tolist(), self.mask.tolist(),
+                                   self.route.tolist()):
+                self._by_chip.setdefault(ch, []).append((k, m, r))
+        return self._by_chip
 
     def uncompressed_per_chip(self) -> dict[tuple[int, int], int]:
         chips, counts = np.unique(self.tree_chip, return_counts=True)
@@ -246,9 +256,7 @@ def trace_packet(machine: mc.Machine, tables: RoutingTables, chip: tuple[int, in
     """(x, y, p) of every processor a packet with ``key`` sent from ``chip`` reaches,
     following the compressed tables and default routes as the hardware router does."""
     height = machine.height
-    by_chip: dict[int, list] = {}
-    for ch, k, m, r in zip(tables.chip, tables.key, tables.mask, tables.route):
-        by_chip.setdefault(int(ch), []).append((int(k), int(m), int(r)))
+    by_chip = tables.by_chip()
     reached = set()
     todo = [(chip[0] * height + chip[1], -1)]
     visited = set()

@@ -206,14 +206,15 @@ def test_placement_respects_chip_limits(sdram, machine):
         here = (p.chip == xy).all(axis=1)
         eth = bool(m.ethernet[xy])
         assert here.sum() <= m.app_cores(eth)
-        assert need[here].sum() <= mc.SDRAM_PER_CHIP
+        assert need[here].sum() <= m.app_sdram(eth) < mc.SDRAM_PER_CHIP
         procs = p.processor[here]
         assert len(set(procs.tolist())) == procs.size
         assert procs.min() >= m.first_app_core(eth) and procs.max() <= 17
 
 
 def test_sdram_fills_chips():
-    """Cores of 50,000,000 bytes: two share a chip (100 MB <= 123,469,792), three do not."""
+    """Cores of 50,000,000 bytes: two share a chip (100 MB <= 123,469,792 minus the
+    monitor cores' ~1 MB), three do not."""
     m = mc.resolve_machine("4-chip board")
     sdram = np.full(7, 50_000_000, dtype=np.int64)
     p = plc.place(m, sdram, np.zeros(7, np.int64), np.zeros(7), 0, str)
@@ -224,36 +225,86 @@ def test_sdram_fills_chips():
 
 
 def test_core_over_chip_sdram_or_dtcm():
+    """A chip leaves 123,469,792 - 488,476 (extra monitor) = 122,981,316 bytes to
+    application cores (sPyNNaker 7.4.1 virtual board); DTCM is 64 KiB per core."""
     m = mc.resolve_machine("4-chip board")
-    with pytest.raises(MappingError, match=r"SDRAM: needs 123469793 bytes, a chip has "
-                                           r"123469792 bytes \(core 0\)"):
-        plc.place(m, np.array([123_469_793]), np.zeros(1, np.int64), np.zeros(1), 0,
+    plc.place(m, np.array([122_981_316]), np.zeros(1, np.int64), np.zeros(1), 0, str)
+    with pytest.raises(MappingError, match=r"SDRAM: needs 122981317 bytes, a chip \(after "
+                                           r"its monitor cores\) has 122981316 bytes"):
+        plc.place(m, np.array([122_981_317]), np.zeros(1, np.int64), np.zeros(1), 0,
                   lambda c: f"core {c}")
     with pytest.raises(MappingError, match=r"DTCM: needs 65537 bytes, a core has 65536"):
         plc.place(m, np.array([10]), np.array([65_537]), np.zeros(1), 0, str)
 
 
 def test_recording_splits_the_run():
-    """A core with 1,000,000 static bytes recording 1000 bytes per tick for 200,000 ticks
-    needs 201 MB: the buffers hold floor((123,469,792 - 1,000,000) / 1000) = 122,469 ticks
-    and the run is split into ceil(200,000 / 122,469) = 2 chunks."""
+    """sPyNNaker plans 1000 ticks of recording; the Ethernet chip (0, 0) then has
+    123,469,792 - 488,476 - 477,250 - 1,000,000 = 121,504,066 free bytes, i.e. 121,504
+    ticks of 1000 bytes: a 200,000-tick run is split into 2 chunks."""
     m = mc.resolve_machine("4-chip board")
     p = plc.place(m, np.array([1_000_000]), np.zeros(1, np.int64), np.array([1000.0]),
                   200_000, str)
-    assert (p.chunk_ticks, p.n_chunks) == (122_469, 2)
-    assert p.sdram[0] == 1_000_000 + 122_469_000
+    assert (p.chunk_ticks, p.n_chunks) == (121_504, 2)
+    assert p.sdram[0] == 1_000_000 + 121_504_000
+    short = plc.place(m, np.array([1_000_000]), np.zeros(1, np.int64), np.array([1000.0]),
+                      5000, str)
+    assert (short.chunk_ticks, short.n_chunks) == (5000, 1)
+
+
+def test_recording_that_never_fits_raises():
+    """Even the planned 1000 ticks of 200,000 bytes (200 MB) exceed a chip."""
+    m = mc.resolve_machine("4-chip board")
+    with pytest.raises(MappingError, match="SDRAM"):
+        plc.place(m, np.array([1000]), np.zeros(1, np.int64), np.array([200_000.0]),
+                  5000, str)
 
 
 # ---------------------------------------------------------------------------------------
 # SDRAM regions (sPyNNaker accounting)
 # ---------------------------------------------------------------------------------------
 
-def test_sdram_regions_of_a_small_network(tmp_path):
+def test_sdram_regions_match_spynnaker_data_spec(tmp_path):
+    """The guidebook example (examples/simple_example.py), mapped by sPyNNaker 7.4.1 on a
+    virtual 48-chip board (data_spec_text_files/dataSpec_0_0_3.txt and _0_0_4.txt):
+    neuron core (0,0,3): Neuron Core Params 428 + neuron_params 6804 + initial_values 6804
+    + neuron_builder 560 + neuron recording 852 = 15,448; SynapseParams 36; PopTable 32;
+    SynBlocks 1616 (100 one-synapse rows x 4 words x 4 bytes written + 16); fixed regions
+    12+112+4+76+4+96+56 = 360; recording 20 bytes per tick ("20.0 per-timestep").
+    Poisson core (0,0,4): PoissonParams 460 + PoissonRates 3200 + Expander 3608 = 7268;
+    fixed 12+16+28+4+212 = 272."""
+    sim.setup(timestep=1.0, min_delay=1.0, mapping_only=True, report_dir=tmp_path)
+    cell_params = {'cm': 0.25, 'tau_m': 10.0, 'tau_refrac': 2.0, 'tau_syn_E': 2.5,
+                   'tau_syn_I': 2.5, 'v_reset': -70.0, 'v_rest': -65.0, 'v_thresh': -55.0}
+    neurons = sim.Population(100, sim.IF_cond_exp(**cell_params))
+    inputs = sim.Population(100, sim.SpikeSourcePoisson(rate=0.0))
+    inputs.set(rate=np.linspace(0.0, 1000.0, num=inputs.size))
+    sim.Projection(inputs, neurons, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=0.1, delay=2.0))
+    neurons.record("spikes")
+    sim.run(10_000.0)
+    rep = sim.simulator.state.toolchain.machine_stage.last_report
+    neuron, poisson = rep["cores"]
+    assert (neuron["x"], neuron["y"], neuron["p"]) == (0, 0, 3)
+    assert (poisson["x"], poisson["y"], poisson["p"]) == (0, 0, 4)
+    assert neuron["sdram"]["neuron_params"] == 15_448
+    assert neuron["sdram"]["synapse_params"] == 36
+    assert neuron["sdram"]["population_table"] == 32
+    assert neuron["sdram"]["synaptic_matrix"] == 1616
+    assert neuron["sdram"]["system"] == 360
+    assert neuron["sdram"]["recording"] == 20 * 10_000
+    assert poisson["sdram"]["source_params"] == 7268
+    assert poisson["sdram"]["system"] == 272
+    chip = rep["chips"][0]
+    assert chip["system_sdram"] == 488_476 + 477_250
+    sim.end()
+
+
+def test_sdram_rows_blocks_and_ring_buffers(tmp_path):
     """100 sources (one core) all-to-all onto 50 neurons: one synaptic block of
-    100 rows x (3 header words + 50 synapses) x 4 bytes = 21,200 bytes; population table
-    2 + 4 words = 24 bytes; ring buffer 1 slot x 2 types x 2^6 neurons x 2 bytes = 256 bytes
-    DTCM; spikes of 50 neurons for 1000 ticks = 1000 x (1 + 2) words = 12,000 bytes; v of
-    10 neurons = 1000 x (1 + 10) words = 44,000 bytes; SynapseParams 7 + 2 words."""
+    100 rows x (3 header words + 50 synapses) x 4 bytes = 21,200 (+16) bytes; population
+    table (3 + 5) words = 32 bytes; ring buffer 1 slot x 2 types x 2^6 neurons x 2 bytes
+    = 256 bytes DTCM; spikes of 50 neurons for 1000 ticks = 1000 x (1 + 2) words =
+    12,000 bytes; v of 10 neurons = 1000 x (1 + 10) words = 44,000 bytes."""
     sim.setup(timestep=1.0, mapping_only=True, report_dir=tmp_path)
     pre = sim.Population(100, sim.SpikeSourcePoisson(rate=10.0), label="pre")
     post = sim.Population(50, sim.IF_curr_exp(), label="post")
@@ -263,10 +314,8 @@ def test_sdram_regions_of_a_small_network(tmp_path):
     sim.run(1000)
     rep = sim.simulator.state.toolchain.machine_stage.last_report
     core = next(c for c in rep["cores"] if c["population"] == "post")
-    assert core["sdram"]["synaptic_matrix"] == 21_200
-    assert core["sdram"]["population_table"] == 24
-    assert core["sdram"]["synapse_params"] == 36
+    assert core["sdram"]["synaptic_matrix"] == 21_200 + 16
+    assert core["sdram"]["population_table"] == 32
     assert core["sdram"]["recording"] == 12_000 + 44_000
     assert core["dtcm"]["ring_buffers"] == 256
-    assert core["sdram"]["neuron_params"] == 50 * 15 * 4
     sim.end()

@@ -3,7 +3,8 @@
 Facts (spec §3.3, portal guide /work/shared/seeds/003): a SpiNNaker1 chip has 18 cores and
 123,469,792 usable bytes of SDRAM shared by its cores; core 0 runs SC&MP (monitor), one
 core per chip is the extra monitor and the Ethernet chip of each board also runs the packet
-gatherer, leaving 16 application cores (15 on Ethernet chips). Router tables hold 1023
+gatherer, leaving 16 application cores (15 on Ethernet chips); the extra monitor and the
+gatherer hold 488,476 and 477,250 bytes of the chip's SDRAM. Router tables hold 1023
 multicast entries. A "4-chip board" (``version = 3``) is a 2 x 2 torus; a "48-chip board"
 (``version = 5``) is the 8 x 8 hexagon without its corners. Larger machines are allocated by
 spalloc in triads of three boards tiling a 12 x 12 chip square; the full machine is
@@ -22,6 +23,10 @@ import numpy as np
 
 #: SDRAM usable per chip (``max_sdram_per_chip``), bytes
 SDRAM_PER_CHIP = 123_469_792
+#: SDRAM of the system cores on each chip (sPyNNaker 7.4.1 virtual 48-chip board,
+#: placement_by_core_using_graph.rpt, measured here): extra monitor, packet gatherer
+EXTRA_MONITOR_SDRAM = 488_476
+PACKET_GATHERER_SDRAM = 477_250
 #: DTCM per core, bytes
 DTCM_PER_CORE = 64 * 1024
 #: cores per SpiNNaker1 chip
@@ -80,6 +85,13 @@ class Machine:
         if not self.advanced_monitors:
             return CORES_PER_CHIP - 1
         return CORES_PER_CHIP - 3 if is_ethernet else CORES_PER_CHIP - 2
+
+    def app_sdram(self, is_ethernet: bool) -> int:
+        """SDRAM left for application cores after the extra monitor (and gatherer)."""
+        if not self.advanced_monitors:
+            return SDRAM_PER_CHIP
+        return SDRAM_PER_CHIP - EXTRA_MONITOR_SDRAM - (PACKET_GATHERER_SDRAM if is_ethernet
+                                                       else 0)
 
     def first_app_core(self, is_ethernet: bool) -> int:
         """p0 SC&MP, then gatherer (Ethernet chips) and extra monitor, then applications."""

@@ -7,9 +7,11 @@ core and enough free SDRAM. Processors count up from the first application core 
 SC&MP, then packet gatherer on Ethernet chips and extra monitor). Deterministic: the same
 program gives the same placement.
 
-A run too long for its recording buffers is split, as sPyNNaker's auto pause and resume
-does: the recording buffers are sized for the longest chunk of ticks that fits, and the
-report states how many chunks the run needs (results are the same as one run).
+Recording buffers, as sPyNNaker 7.4.1 plans them (chip_sdram_usage_by_core.rpt: "Based on
+1000 timesteps"): cores are placed with buffers for ``min(run, 1000)`` ticks; then each
+chip's free SDRAM is shared out, and a run longer than the buffers hold is split into
+chunks (sPyNNaker's auto pause and resume; results are the same as one run, the report
+states the chunks).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import numpy as np
 
 from neuroemu.errors import MappingError
 from neuroemu.spinnaker import machine as mc
+
+#: ticks of recording reserved when placing (sPyNNaker 7.4.1 planning)
+PLANNED_RECORDING_TICKS = 1000
 
 
 @dataclass
@@ -44,7 +49,8 @@ class Placement:
 
 def _greedy(machine: mc.Machine, sdram: np.ndarray, needed_on_full: bool = True):
     """(chip, processor) per core filling chips in order; raises MappingError if short."""
-    check_core_limits(sdram, np.zeros_like(sdram), lambda c: f"core {c} with its recording")
+    check_core_limits(machine, sdram, np.zeros_like(sdram),
+                      lambda c: f"core {c} with its recording")
     order = machine.chip_order()
     n_cores = sdram.size
     chip = np.zeros((n_cores, 2), dtype=np.int64)
@@ -65,7 +71,7 @@ def _greedy(machine: mc.Machine, sdram: np.ndarray, needed_on_full: bool = True)
             x, y = int(order[i, 0]), int(order[i, 1])
             eth = bool(machine.ethernet[x, y])
             free_cores = machine.app_cores(eth)
-            free_sdram = mc.SDRAM_PER_CHIP
+            free_sdram = machine.app_sdram(eth)
             next_p = machine.first_app_core(eth)
         chip[c] = (order[i, 0], order[i, 1])
         proc[c] = next_p
@@ -81,10 +87,12 @@ def _chips_needed(machine: mc.Machine, sdram: np.ndarray) -> int:
     return int(np.unique(chip, axis=0).shape[0])
 
 
-def check_core_limits(sdram: np.ndarray, dtcm: np.ndarray, describe) -> None:
-    """Every core alone must fit one chip's SDRAM and its own DTCM."""
-    for values, limit, resource, unit in ((sdram, mc.SDRAM_PER_CHIP, "SDRAM", "a chip"),
-                                          (dtcm, mc.DTCM_PER_CORE, "DTCM", "a core")):
+def check_core_limits(machine: mc.Machine, sdram: np.ndarray, dtcm: np.ndarray,
+                      describe) -> None:
+    """Every core alone must fit the SDRAM a chip leaves to applications, and its DTCM."""
+    for values, limit, resource, unit in (
+            (sdram, machine.app_sdram(False), "SDRAM", "a chip (after its monitor cores)"),
+            (dtcm, mc.DTCM_PER_CORE, "DTCM", "a core")):
         bad = np.flatnonzero(values > limit)
         if bad.size:
             c = int(bad[0])
@@ -109,27 +117,30 @@ def _place_static(machine: mc.Machine | None, sdram: np.ndarray):
 def place(machine: mc.Machine | None, static_sdram: np.ndarray, dtcm: np.ndarray,
           recording_per_tick: np.ndarray, n_ticks: int, describe) -> Placement:
     """Place all cores; ``machine=None`` picks the smallest machine the portal would give."""
-    check_core_limits(static_sdram, dtcm, describe)
-
-    def attempt(ticks: int):
-        sdram = static_sdram + np.ceil(recording_per_tick * ticks).astype(np.int64)
-        return sdram, _place_static(machine, sdram)
-
+    check_core_limits(machine or mc.resolve_machine("1 board"), static_sdram, dtcm, describe)
     ticks = max(0, int(n_ticks))
-    try:
-        sdram, (used, chip, proc) = attempt(ticks)
-        return Placement(used, chip, proc, sdram, ticks, 1 if ticks else 0)
-    except MappingError:
-        if ticks <= 1 or not recording_per_tick.any():
-            raise
-    attempt(1)   # raises if even one tick of recording does not fit
-    lo, hi = 1, ticks - 1        # largest chunk that fits, by bisection
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        try:
-            attempt(mid)
-            lo = mid
-        except MappingError:
-            hi = mid - 1
-    sdram, (used, chip, proc) = attempt(lo)
-    return Placement(used, chip, proc, sdram, lo, math.ceil(ticks / lo))
+    planned = min(ticks, PLANNED_RECORDING_TICKS)
+    plan = static_sdram + np.ceil(recording_per_tick * planned).astype(np.int64)
+    used, chip, proc = _place_static(machine, plan)
+    chunk = ticks
+    if ticks > planned:
+        chunk = min(ticks, _ticks_that_fit(used, chip, static_sdram, recording_per_tick))
+    sdram = static_sdram + np.ceil(recording_per_tick * chunk).astype(np.int64)
+    return Placement(used, chip, proc, sdram, chunk, math.ceil(ticks / chunk) if ticks else 0)
+
+
+def _ticks_that_fit(machine: mc.Machine, chip: np.ndarray, static: np.ndarray,
+                    per_tick: np.ndarray) -> int:
+    """Largest number of recorded ticks every chip's free SDRAM can buffer."""
+    best = np.iinfo(np.int64).max
+    for xy in np.unique(chip, axis=0):
+        here = (chip == xy).all(axis=1)
+        rate = float(per_tick[here].sum())
+        if rate == 0:
+            continue
+        free = machine.app_sdram(bool(machine.ethernet[xy[0], xy[1]])) - int(static[here].sum())
+        ticks = int(free // rate)
+        while ticks > 0 and np.ceil(per_tick[here] * ticks).sum() > free:
+            ticks -= 1
+        best = min(best, ticks)
+    return int(best)

@@ -2,7 +2,8 @@
 
 Written to ``<report_dir>/<setup timestamp>/run_<n>/`` (``setup(report_dir=...)``, default
 ``./reports``). Per core (x, y, p): kind, population slice, neurons, keys, SDRAM bytes by
-region, DTCM bytes, delay-extension stages; per chip: cores, SDRAM, router entries;
+region, DTCM bytes, delay-extension stages; per chip: cores, SDRAM of the application cores and of the system cores (extra
+monitor, packet gatherer), free SDRAM, router entries;
 totals (sums of the rows), energy estimate, stage times and provenance counters.
 """
 
@@ -55,7 +56,9 @@ def build_report(mm: MachineMap, run: dict, provenance: dict, timings: dict,
     for chip in chip_rows:
         chip.setdefault("router_entries", 0)
         chip.setdefault("router_entries_uncompressed", 0)
-        chip["sdram_free"] = mc.SDRAM_PER_CHIP - chip["sdram_bytes"]
+        app_sdram = machine.app_sdram(chip["ethernet"])
+        chip["system_sdram"] = mc.SDRAM_PER_CHIP - app_sdram
+        chip["sdram_free"] = app_sdram - chip["sdram_bytes"]
     seconds = run["ticks"] * run["dt_ms"] / 1000.0
     n_app = len(cores)
     energy = mc.energy_joules(machine, n_app, router_packets, seconds)

@@ -1,28 +1,34 @@
-"""Memory a core needs, region by region, in sPyNNaker's accounting (spec §1, §3).
+"""Memory a core needs, region by region, in sPyNNaker 7.4.1's accounting (spec §3, §5).
 
-SDRAM (shared by the cores of a chip, 123,469,792 bytes):
+Calibrated on the data specification sPyNNaker 7.4.1 writes for the guidebook example
+(``examples/simple_example.py`` on a virtual 48-chip board, ``mode = Debug``,
+``data_spec_text_files/dataSpec_0_0_{3,4}.txt``, run here with the venv of spec §5):
 
-* ``system``: simulation header (3 words), provenance block and region table;
-* ``neuron_params``: one 32-bit word per s16.15 parameter and state variable per neuron;
-* ``synapse_params``: the SynapseParams region (n_neurons, n_syn_types, log sizes, max delay
-  bits, drop-late flag, incoming spike buffer size) and one ring-buffer shift per type;
-* ``population_table``: master population table, one 3-word entry per sending core plus one
-  address word per synaptic block;
-* ``synaptic_matrix``: for each sending core a block of ``n_keys x (3 + max row length)``
-  32-bit words (3 row-header words, one word per static synapse, rows padded to the
-  longest row of the block, as sPyNNaker sizes undelayed and delayed blocks);
-* ``source_params``: Poisson (per-source rate, start, duration as U32.32, time to spike) or
-  spike-array event buffers (one word per tick with spikes and one per spike key);
-* ``delay_params``: delay-extension header and per-stage delay blocks of one bit per atom
-  per delay slot;
-* ``recording``: per tick of the run one time word plus a spike bitfield of one bit per
-  recorded neuron; per sample of ``v``/``gsyn`` one time word plus one word per neuron.
+* neuron core (100 IF_cond_exp): System 12, Provenance 112, profiler 4, Recording 76,
+  CurrentSourceParams 4, ConnectorBuilder 96, bit_field 56 bytes (-> ``system``); Neuron
+  Core Params ``4 x (7 + n)`` (7 header words, one key per neuron), neuron_params and
+  initial_values ``4 + 4 x words x n`` each, neuron_builder ``4 x (40 + n)``, neuron
+  recording 852 (-> ``neuron_params``); SynapseParams 36 (7 header words + 2 shifts);
+  PopTable 32 = ``4 x (3 + 5 x entries)``; SynBlocks = rows written + 16 bytes;
+* Poisson core (100 sources): setup 12, Recording 16, Provenance 28, profiler 4, SDRAM edge
+  params 212 (-> ``system``); PoissonParams ``4 x (15 + n)``, PoissonRates ``32 x n``,
+  Expander ``4 x (2 + 9 n)`` (-> ``source_params``).
+
+The named regions of that neuron core add up to 17,492 bytes; sPyNNaker's placement report
+gives 61,728 for it, the rest is not attributed by the data specification and is not
+modelled. Scaling with n of the neuron-recording region (852 bytes at n = 100) is not known
+from one point: it is kept constant. Spike-array and delay-extension cores are modelled
+(``system`` 204 bytes; arrays one word per tick with spikes and one per spike; delay
+extensions 8 header words and per stage and slot a bitfield of one bit per atom).
+
+Synaptic matrix: for each sending core a block of ``n_keys x (3 + max row length)`` 32-bit
+words (3 row-header words, one word per static synapse, rows padded to the longest row of
+the block). Recording: per tick one time word plus a spike bitfield of one bit per recorded
+neuron; per sample of ``v``/``gsyn`` one time word plus one word per neuron (sPyNNaker's
+"20 per-timestep" for 100 recorded spikes).
 
 DTCM (64 KiB per core): the uint16 ring buffers (``slots x 2 types x 2^atom_bits``), the
 neuron state/parameter structs and the incoming-spike buffer (256 packets).
-
-The region layouts are the 7.x ones named in the spec; word counts of headers that the spec
-does not list (system, provenance, Poisson and delay headers) are modelled and marked so.
 """
 
 from __future__ import annotations
@@ -33,21 +39,31 @@ from neuroemu.spinnaker import kernel
 from neuroemu.spinnaker.core_graph import CoreGraph
 
 WORD = 4
-#: SIMULATION_N_BYTES (3 words) + region table (32 regions) + provenance (modelled: 16 words)
-SYSTEM_BYTES = 3 * WORD + 32 * WORD + 16 * WORD
-#: SynapseParams header words + incoming spike buffer size word (spec §5 data spec)
+#: fixed regions of a neuron core (System, Provenance, profiler, Recording,
+#: CurrentSourceParams, ConnectorBuilderRegion, bit_field region)
+NEURON_SYSTEM_BYTES = 12 + 112 + 4 + 76 + 4 + 96 + 56
+#: fixed regions of a Poisson core (setup, Recording, Provenance, profiler, edge params)
+POISSON_SYSTEM_BYTES = 12 + 16 + 28 + 4 + 212
+#: modelled: simulation header, region table and provenance of array and delay cores
+OTHER_SYSTEM_BYTES = 3 * WORD + 32 * WORD + 16 * WORD
+NEURON_CORE_PARAMS_WORDS = 7
+NEURON_BUILDER_WORDS = 40
+NEURON_RECORDING_BYTES = 852
+#: SynapseParams: 7 header words + one ring-buffer shift per synapse type
 SYNAPSE_PARAMS_WORDS = 7
 ROW_HEADER_WORDS = 3
-POP_TABLE_ENTRY_WORDS = 3
-POP_TABLE_HEADER_WORDS = 2
-#: modelled: Poisson header (timing, cutoffs, seeds, keys) and per-source words
-POISSON_HEADER_WORDS = 16
-POISSON_WORDS_PER_SOURCE = 8
+POP_TABLE_HEADER_WORDS = 3
+POP_TABLE_WORDS_PER_ENTRY = 5
+SYN_BLOCKS_EXTRA_BYTES = 16
+POISSON_PARAMS_WORDS = 15
+POISSON_RATE_BYTES = 32
+POISSON_EXPANDER_WORDS = (2, 9)
 #: modelled: delay-extension header words
 DELAY_HEADER_WORDS = 8
 INCOMING_SPIKE_BUFFER = 256
 #: s16.15 state + parameter words per neuron (kernel.N_PARAMS constants + 4 state columns;
-#: current-based models do not store the two reversal potentials)
+#: current-based models do not store the two reversal potentials): 17 for IF_cond_exp,
+#: as sPyNNaker's 4 + 68 x 100 = 6804-byte neuron_params region
 NEURON_WORDS = {kernel.CURR_EXP: kernel.N_PARAMS - 2 + 4, kernel.COND_EXP: kernel.N_PARAMS + 4}
 
 SDRAM_REGIONS = ("system", "neuron_params", "synapse_params", "population_table",
@@ -88,22 +104,31 @@ def core_memory(program, graph: CoreGraph) -> dict[str, np.ndarray]:
     n_atoms = cores[:, kernel.C_HI] - cores[:, kernel.C_LO]
     neuron = kind == kernel.NEURON_CORE
     out = {name: np.zeros(n_cores, dtype=np.int64) for name in SDRAM_REGIONS + DTCM_REGIONS}
-    out["system"][:] = SYSTEM_BYTES
+    poisson = kind == kernel.POISSON_CORE
+    out["system"][:] = OTHER_SYSTEM_BYTES
+    out["system"][neuron] = NEURON_SYSTEM_BYTES
+    out["system"][poisson] = POISSON_SYSTEM_BYTES
     words = np.array([NEURON_WORDS[int(mdl)] for mdl in cores[:, kernel.C_MODEL]],
                      dtype=np.int64)
-    out["neuron_params"][neuron] = WORD * words[neuron] * n_atoms[neuron]
+    n = n_atoms[neuron]
+    out["neuron_params"][neuron] = (WORD * (NEURON_CORE_PARAMS_WORDS + n)
+                                    + 2 * WORD * (1 + words[neuron] * n)
+                                    + WORD * (NEURON_BUILDER_WORDS + n)
+                                    + NEURON_RECORDING_BYTES)
     out["synapse_params"][neuron] = WORD * (SYNAPSE_PARAMS_WORDS + 2)
     # synaptic blocks: edges into neuron cores with rows
     rows = (graph.edge_max_row > 0) & neuron[graph.edge_tgt]
     block = WORD * graph.n_keys[graph.edge_src[rows]] * (ROW_HEADER_WORDS +
                                                           graph.edge_max_row[rows])
     np.add.at(out["synaptic_matrix"], graph.edge_tgt[rows], block)
+    out["synaptic_matrix"][neuron] += SYN_BLOCKS_EXTRA_BYTES
     entries = np.bincount(graph.edge_tgt[rows], minlength=n_cores)
     out["population_table"][neuron] = WORD * (POP_TABLE_HEADER_WORDS +
-                                              (POP_TABLE_ENTRY_WORDS + 1) * entries[neuron])
-    poisson = kind == kernel.POISSON_CORE
-    out["source_params"][poisson] = WORD * (POISSON_HEADER_WORDS +
-                                            POISSON_WORDS_PER_SOURCE * n_atoms[poisson])
+                                              POP_TABLE_WORDS_PER_ENTRY * entries[neuron])
+    n = n_atoms[poisson]
+    out["source_params"][poisson] = (WORD * (POISSON_PARAMS_WORDS + n) + POISSON_RATE_BYTES * n
+                                     + WORD * (POISSON_EXPANDER_WORDS[0]
+                                               + POISSON_EXPANDER_WORDS[1] * n))
     array = np.flatnonzero(kind == kernel.ARRAY_CORE)
     for c in array:
         lo, hi = cores[c, kernel.C_AUX_OFF], cores[c, kernel.C_AUX_LEN]
@@ -115,7 +140,7 @@ def core_memory(program, graph: CoreGraph) -> dict[str, np.ndarray]:
                                          _bitfield_words(n_atoms[delay]))
     ring_entries = (cores[:, kernel.C_DELAY_MASK] + 1) << (cores[:, kernel.C_IDX_BITS] + 1)
     out["ring_buffers"][neuron] = 2 * ring_entries[neuron]
-    out["neuron_state"][neuron] = out["neuron_params"][neuron]
+    out["neuron_state"][neuron] = WORD * words[neuron] * n_atoms[neuron]
     out["neuron_state"][delay] = WORD * stages * slots * _bitfield_words(n_atoms[delay])
     out["spike_buffer"][neuron | delay] = WORD * INCOMING_SPIKE_BUFFER
     return out

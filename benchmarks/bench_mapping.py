@@ -14,6 +14,7 @@ and the largest router table.
 
     python benchmarks/bench_mapping.py                   # 10k, 100k
     python benchmarks/bench_mapping.py --sizes 1000000 --json bench_mapping.json
+    python benchmarks/bench_mapping.py --sizes 1000000 --synapses 10   # less memory
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker(n: int, out: str) -> None:
+def worker(n: int, k: int, out: str) -> None:
     import pyNN.neuroemu_spinnaker as sim
 
     t0 = time.perf_counter()
@@ -44,13 +45,13 @@ def worker(n: int, out: str) -> None:
     exc = sim.Population(n_exc, sim.IF_curr_exp(), label="exc")
     inh = sim.Population(n - n_exc, sim.IF_curr_exp(), label="inh")
     rng = sim.NumpyRNG(seed=42)
-    ce = int(0.8 * SYNAPSES_PER_NEURON)
+    ce = int(0.8 * k)
     for i, post in enumerate((exc, inh)):
         noise = sim.Population(post.size, sim.SpikeSourcePoisson(rate=10.0),
                                label=f"noise_{post.label}", additional_parameters={"seed": i})
         sim.Projection(exc, post, sim.FixedNumberPreConnector(ce, rng=rng),
                        sim.StaticSynapse(weight=0.1, delay=1.5), receptor_type="excitatory")
-        sim.Projection(inh, post, sim.FixedNumberPreConnector(SYNAPSES_PER_NEURON - ce,
+        sim.Projection(inh, post, sim.FixedNumberPreConnector(k - ce,
                                                               rng=rng),
                        sim.StaticSynapse(weight=-0.5, delay=1.5), receptor_type="inhibitory")
         sim.Projection(noise, post, sim.OneToOneConnector(),
@@ -61,7 +62,7 @@ def worker(n: int, out: str) -> None:
     t2 = time.perf_counter()
     rep = sim.simulator.state.toolchain.machine_stage.last_report
     result = {
-        "neurons": n, "synapses": n * (SYNAPSES_PER_NEURON + 1), "build_s": t1 - t0,
+        "neurons": n, "synapses": n * (k + 1), "build_s": t1 - t0,
         "map_s": t2 - t1, "stages_s": rep["timings_s"], "cores": rep["totals"]["cores"],
         "chips": rep["totals"]["chips"], "boards": rep["machine"]["boards"],
         "machine": rep["machine"]["name"],
@@ -77,16 +78,18 @@ def worker(n: int, out: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--synapses", type=int, default=SYNAPSES_PER_NEURON,
+                        help="recurrent synapses per neuron (default 100)")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
     results = []
     for n in args.sizes:
         with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
-            subprocess.run([sys.executable, __file__, "--worker", str(n), tmp.name],
-                           check=True)
+            subprocess.run([sys.executable, __file__, "--worker", str(n),
+                            str(args.synapses), tmp.name], check=True)
             res = json.loads(Path(tmp.name).read_text())
         results.append(res)
-        print(f"{n:>9} neurons: build {res['build_s']:7.2f} s  map {res['map_s']:7.2f} s  "
+        print(f"{n:>9} neurons x {args.synapses} synapses: build {res['build_s']:7.2f} s  map {res['map_s']:7.2f} s  "
               f"{res['cores']} cores on {res['chips']} chips ({res['machine']})  router "
               f"entries max {res['max_router_entries']} "
               f"({res['max_router_entries_uncompressed']} uncompressed)  "
@@ -98,7 +101,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
-        worker(int(sys.argv[2]), sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
     else:
         main()

@@ -126,3 +126,20 @@ def test_reports_can_be_switched_off(tmp_path, monkeypatch):
     assert not any(tmp_path.iterdir())
     assert sim.simulator.state.toolchain.machine_stage.last_report["totals"]["cores"] == 1
     sim.end()
+
+
+def test_default_report_dir(tmp_path, monkeypatch):
+    """Default: ./reports, or $NEUROEMU_REPORT_DIR when set."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEUROEMU_REPORT_DIR", raising=False)
+    sim.setup(timestep=1.0)
+    sim.Population(5, sim.IF_curr_exp())
+    sim.run(10)
+    assert len(list((tmp_path / "reports").glob("*/run_1/mapping.json"))) == 1
+    sim.end()
+    monkeypatch.setenv("NEUROEMU_REPORT_DIR", str(tmp_path / "elsewhere"))
+    sim.setup(timestep=1.0)
+    sim.Population(5, sim.IF_curr_exp())
+    sim.run(10)
+    assert len(list((tmp_path / "elsewhere").glob("*/run_1/mapping.txt"))) == 1
+    sim.end()

@@ -3,13 +3,15 @@
 ``setup()`` keywords handled here: ``machine`` (see :mod:`.machine`; sPyNNaker's
 ``n_boards_required`` / ``n_chips_required`` are accepted too), ``mapping_only`` (map and
 report without simulating, like sPyNNaker's virtual board: recorded data stay empty and
-neo Blocks/Segments carry ``mapping_only=True``), ``report_dir`` (default ``./reports``;
-``False`` writes no report) and ``packet_loss`` (see :mod:`.faults`).
+neo Blocks/Segments carry ``mapping_only=True``), ``report_dir`` (default ``./reports``, or
+the environment variable ``NEUROEMU_REPORT_DIR``; ``False`` writes no report) and
+``packet_loss`` (see :mod:`.faults`).
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 from pathlib import Path
 
@@ -20,13 +22,18 @@ from neuroemu.spinnaker import machine as mc
 from neuroemu.spinnaker.machine_map import MachineMap, build_machine_map
 
 
+def default_report_dir() -> Path:
+    """``$NEUROEMU_REPORT_DIR`` if set, else ``reports`` under the current directory."""
+    return Path(os.environ.get("NEUROEMU_REPORT_DIR", "reports"))
+
+
 class MachineStage:
     """Settings from ``setup`` plus the machine map, provenance and report of each run."""
 
     def __init__(self) -> None:
         self.machine_spec: mc.Machine | None = None
         self.mapping_only = False
-        self.report_dir: Path | None = Path("reports")
+        self.report_dir: Path | None = default_report_dir()
         self.packet_loss: faults.PacketLoss | None = None
         self.machine_map: MachineMap | None = None
         self.last_report: dict | None = None
@@ -49,7 +56,8 @@ class MachineStage:
         if report_dir is False:
             self.report_dir = None
         else:
-            self.report_dir = Path("reports" if report_dir in (None, True) else report_dir)
+            self.report_dir = default_report_dir() if report_dir in (None, True) \
+                else Path(report_dir)
         self.packet_loss = faults.PacketLoss.from_setup(packet_loss)
 
     def prepare(self, program, populations, dt: float, n_ticks: int) -> MachineMap:
@@ -87,6 +95,8 @@ class MachineStage:
                "packet_loss": None if self.packet_loss is None else vars(self.packet_loss)}
         prov = dict(provenance)
         prov.update({k: v for k, v in self.network.items() if k != "router_packets"})
+        # every packet is delivered within its tick here (no real-time congestion is
+        # modelled), so no spike arrives after its ring-buffer slot has been used
         prov["late_spikes"] = 0
         stages = {k: v for k, v in timings.items() if k != "simulation"}
         stages.update(mm.timings)

@@ -1,8 +1,10 @@
 """Multicast keys, routing trees and router tables of the SpiNNaker machine model.
 
-Rules (spec §3.3; SpiNNaker router behaviour): every packet a core sends reaches exactly
-the cores that hold targets of that core (the tree is per sending core, as the key/mask
-entries are); a router with no matching entry sends a packet straight on (default route);
+Rules (spec §3.3; SpiNNaker router behaviour; sPyNNaker 7.4.1 connected vertices): every
+packet a core sends reaches exactly the cores its population is connected to (all cores of
+the target population for random connectors, the cores holding synapses for one-to-one and
+from-list), never fewer than the cores holding its rows; a router with no matching entry
+sends a packet straight on (default route);
 at most 1023 entries per chip after compression, else a mapping error.
 """
 
@@ -21,16 +23,37 @@ from neuroemu.spinnaker.core_graph import CoreGraph
 from neuroemu.spinnaker.placement import Placement, place
 
 
-def _expected_targets(program, placement, first_key, n_keys, core):
-    """(x, y, p) of the cores any key of ``core`` has synaptic rows (or delay input) on."""
+def _xyp(placement, cores):
+    return {(int(placement.chip[t, 0]), int(placement.chip[t, 1]),
+             int(placement.processor[t])) for t in cores}
+
+
+def _row_targets(program, first_key, n_keys, core):
+    """Cores holding a synaptic row (or delay input) for any key of ``core``."""
     keys = np.arange(first_key[core], first_key[core] + n_keys[core])
-    targets = set()
-    for k in keys:
-        for r in range(program.route_ptr[k], program.route_ptr[k + 1]):
-            t = program.route_core[r]
-            targets.add((int(placement.chip[t, 0]), int(placement.chip[t, 1]),
-                         int(placement.processor[t])))
-    return targets
+    return {int(program.route_core[r]) for k in keys
+            for r in range(program.route_ptr[k], program.route_ptr[k + 1])}
+
+
+def _population_targets(program, projections, core):
+    """sPyNNaker 7.4.1 connected vertices for random connectors: every core of a source
+    population (or of its delay-extension vertex, when delayed rows exist) sends to every
+    core of each target population."""
+    m = program.mapping
+    info = program._core_rows[core] if core < len(program._core_rows) else None
+    out = set()
+    for proj in projections:
+        post = m.layout(proj.post)
+        cores = range(post.first_core, post.first_core + post.n_cores)
+        if info is not None and info[0].population is proj.pre:
+            out.update(cores)
+        elif info is None:
+            dc = program.delay_cores[core - len(program._core_rows)]
+            pl = m.projections[id(proj)]
+            delayed = (pl.delay - 1) // post.slots > 0
+            if dc["population"] is proj.pre and dc["slots"] == post.slots and delayed.any():
+                out.update(cores)
+    return out
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -62,11 +85,14 @@ def test_every_packet_reaches_exactly_its_target_cores(tmp_path_factory, sizes, 
     mm = tc.machine_stage.machine_map
     prog, pl, tables, graph = tc._program, mm.placement, mm.tables, mm.graph
     for core in range(prog.cores.shape[0]):
-        expected = _expected_targets(prog, pl, graph.first_key, graph.n_keys, core)
+        rows = _row_targets(prog, graph.first_key, graph.n_keys, core)
+        expected = _xyp(pl, rows | _population_targets(prog, sim.simulator.state.projections,
+                                                        core))
         for k in range(int(graph.n_keys[core])):
             key = int(tables.key_base[core]) + k
             reached = rt.trace_packet(mm.machine, tables, tuple(pl.chip[core]), key)
             assert reached == expected
+            assert _xyp(pl, rows) <= reached
     for n in tables.entries_per_chip().values():
         assert n <= mc.ROUTER_ENTRIES
     sim.end()

@@ -112,12 +112,12 @@ def fault_network(loss: faults.PacketLoss, program, graph: CoreGraph, placement:
                                  route_node, n_chips, loss.seed, n_cores)
 
 
-def build_machine_map(machine_spec, program, populations, dt: float, n_ticks: int,
-                      loss: faults.PacketLoss | None) -> MachineMap:
+def build_machine_map(machine_spec, program, populations, projections, dt: float,
+                      n_ticks: int, loss: faults.PacketLoss | None) -> MachineMap:
     """Everything the machine needs for a run of ``n_ticks`` (raises MappingError)."""
     timings = {}
     t0 = time.perf_counter()
-    graph = build_core_graph(program)
+    graph = build_core_graph(program, projections)
     infos = core_infos(program)
     timings["core graph"] = time.perf_counter() - t0
     t0 = time.perf_counter()

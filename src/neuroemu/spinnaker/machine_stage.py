@@ -60,11 +60,12 @@ class MachineStage:
                 else Path(report_dir)
         self.packet_loss = faults.PacketLoss.from_setup(packet_loss)
 
-    def prepare(self, program, populations, dt: float, n_ticks: int) -> MachineMap:
+    def prepare(self, program, populations, projections, dt: float,
+                n_ticks: int) -> MachineMap:
         """Place and route ``program`` for a run of ``n_ticks`` (raises MappingError)."""
         old = self.machine_map
-        mm = build_machine_map(self.machine_spec, program, populations, dt, n_ticks,
-                               self.packet_loss)
+        mm = build_machine_map(self.machine_spec, program, populations, projections, dt,
+                               n_ticks, self.packet_loss)
         if old is not None and self._program_id == id(program):
             mm.net[10][:] = old.net[10]          # the fault stream continues across runs
         self._program_id = id(program)

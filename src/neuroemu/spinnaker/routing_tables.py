@@ -214,25 +214,35 @@ def _compress(chip, key, mask, route):
     return chip, key, mask, route
 
 
+def _or_by_key(keys: np.ndarray, bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) with the OR of their bits."""
+    if not keys.size:
+        return keys, bits
+    order = np.argsort(keys, kind="stable")
+    keys, bits = keys[order], bits[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.bitwise_or.reduceat(bits, starts)
+
+
 def build_routing_tables(machine: mc.Machine, placement: Placement,
                          graph: CoreGraph) -> RoutingTables:
     """Keys, trees and compressed tables; raises MappingError past 1023 entries per chip."""
     height = machine.height
     base, mask = allocate_keys(graph.n_keys)
     chip_idx = placement.chip[:, 0] * height + placement.chip[:, 1]
-    tgt_chip = chip_idx[graph.edge_tgt]
-    tgt_bits = np.left_shift(np.int64(1), N_LINKS + placement.processor[graph.edge_tgt])
+    n_chips = machine.width * height
+    proc_bit = np.left_shift(np.int64(1), N_LINKS + placement.processor)
     # one row per (sending core, target chip) with the OR of its processor bits
+    pairs = [graph.edge_src * n_chips + chip_idx[graph.edge_tgt]]
+    bit_parts = [proc_bit[graph.edge_tgt]]
+    for sources, targets in graph.groups:
+        chips, bits = _or_by_key(chip_idx[targets], proc_bit[targets])
+        pairs.append((sources[:, None] * n_chips + chips[None, :]).ravel())
+        bit_parts.append(np.tile(bits, sources.size))
+    pair, bits = _or_by_key(np.concatenate(pairs), np.concatenate(bit_parts))
     n_cores = placement.processor.size
-    pair = graph.edge_src * (machine.width * height) + tgt_chip
-    order = np.argsort(pair, kind="stable")
-    pair, bits = pair[order], tgt_bits[order]
-    if pair.size:
-        starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
-        bits = np.bitwise_or.reduceat(bits, starts)
-        pair = pair[starts]
-    src = pair // (machine.width * height)
-    tchip = pair % (machine.width * height)
+    src = pair // n_chips
+    tchip = pair % n_chips
     tgt_ptr = np.searchsorted(src, np.arange(n_cores + 1))
     core_order = np.lexsort((np.arange(n_cores), chip_idx))
     trees = _trees(machine.width, height, machine.wrap, machine.present, chip_idx,

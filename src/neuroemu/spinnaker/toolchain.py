@@ -161,7 +161,8 @@ class SpiNNakerToolchain:
             self._params_dirty = False
         timings["machine program (rows, parameters)"] = time.perf_counter() - t0
         stage = self.machine_stage
-        mm = stage.prepare(self._program, self.state.populations, self.state.dt, n_ticks)
+        mm = stage.prepare(self._program, self.state.populations, self.state.projections,
+                           self.state.dt, n_ticks)
         if n_ticks == 0 or stage.mapping_only:
             stage.write(mm, self.state.dt, n_ticks, self.provenance, timings, 0)
             return

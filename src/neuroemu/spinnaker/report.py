@@ -105,8 +105,10 @@ def format_text(report: dict) -> str:
     ]
     if fullest is not None:
         lines.append(f"limits   fullest chip ({fullest['x']}, {fullest['y']}): "
-                     f"{fullest['sdram_bytes']} of {m['sdram_per_chip']} SDRAM bytes; "
-                     f"router entries max {most} of {m['router_entries_per_chip']}")
+                     f"{fullest['sdram_bytes']} of "
+                     f"{fullest['sdram_bytes'] + fullest['sdram_free']} SDRAM bytes "
+                     f"left by the system cores; router entries max {most} of "
+                     f"{m['router_entries_per_chip']}")
     lines += [
         f"record   {run['recording_chunks']} chunk(s) of {run['chunk_ticks']} ticks",
         (f"energy   {e['total']:.4g} J (idle {e['idle']:.4g}, cores {e['active_cores']:.4g}, "

@@ -62,6 +62,7 @@ def test_report_totals_are_sums_of_rows(tmp_path, capsys):
     delay = [c for c in cores if c["kind"] == "delay_extension"]
     assert all(c["delay_extension"]["stages"] >= 1 for c in delay)
     assert rep["run"]["ticks"] == 100 and reports[1]["run"]["ticks"] == 50
+    assert not reports[0]["run"]["mapping_reused"] and not reports[1]["run"]["mapping_reused"]
     assert rep["provenance"]["packets_lost"] == 0
     assert rep["provenance"]["spikes_sent"] > 0
     text = (runs[0] / "mapping.txt").read_text()
@@ -142,4 +143,18 @@ def test_default_report_dir(tmp_path, monkeypatch):
     sim.Population(5, sim.IF_curr_exp())
     sim.run(10)
     assert len(list((tmp_path / "elsewhere").glob("*/run_1/mapping.txt"))) == 1
+    sim.end()
+
+
+def test_equal_runs_reuse_the_mapping(tmp_path):
+    """A loop of equal runs maps once; the reports say so and stay identical in layout."""
+    sim.setup(timestep=1.0, report_dir=tmp_path)
+    _network()
+    for _ in range(3):
+        sim.run(20)
+    reports, _ = _reports(tmp_path)
+    assert [r["run"]["mapping_reused"] for r in reports] == [False, True, True]
+    assert reports[0]["cores"] == reports[2]["cores"]
+    assert reports[2]["provenance"]["packets_routed"] > reports[1]["provenance"][
+        "packets_routed"] > 0
     sim.end()

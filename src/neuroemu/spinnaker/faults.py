@@ -29,6 +29,8 @@ from neuroemu.engine.kiss64 import kiss64_next, kiss_seeds_for_slices
 
 # counters of net_count
 N_DROPPED, N_REINJECTED, N_LOST, N_SPIKES_LOST, N_COUNTERS = 0, 1, 2, 3, 4
+# positions in the ``net`` tuple of the arrays the toolchain reads after a run
+NET_COUNTS, NET_SENT, NET_RNG = 8, 9, 10
 # columns of the fault configuration
 F_ON, F_THRESHOLD, F_CAPACITY, F_REINJECT = 0, 1, 2, 3
 

@@ -82,20 +82,26 @@ class MachineStage:
             return old
         mm = build_machine_map(self.machine_spec, program, populations, projections, dt,
                                n_ticks, self.packet_loss)
-        if same_program:
-            mm.net[10][:] = old.net[10]          # the fault stream continues across runs
+        if same_program:       # the fault stream continues across runs
+            mm.net[faults.NET_RNG][:] = old.net[faults.NET_RNG]
+        else:                  # a new program (after reset): counters start again
+            self.network = dict.fromkeys(self.network, 0)
         self._program = program
         self._signature = signature
         self.machine_map = mm
         self.reused = False
         return mm
 
+    def counters(self, mm: MachineMap) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the packet counters before a run (for :meth:`count`)."""
+        return mm.net[faults.NET_SENT].copy(), mm.net[faults.NET_COUNTS].copy()
+
     def count(self, mm: MachineMap, packets_before: np.ndarray,
               counts_before: np.ndarray) -> int:
-        """Add this run's packet counters (``net`` arrays) to the network provenance;
+        """Add this run's packet counters to the network provenance (since the last reset);
         returns the router passes (packets x routers) of this run."""
-        sent = mm.net[9] - packets_before
-        counts = mm.net[8] - counts_before
+        sent = mm.net[faults.NET_SENT] - packets_before
+        counts = mm.net[faults.NET_COUNTS] - counts_before
         router_packets = int((sent * mm.tree_size).sum())
         self.network["packets_routed"] += int(sent.sum())
         for name, i in (("packets_dropped", faults.N_DROPPED),

@@ -166,7 +166,7 @@ class SpiNNakerToolchain:
         if n_ticks == 0 or stage.mapping_only:
             stage.write(mm, self.state.dt, n_ticks, self.provenance, timings, 0)
             return
-        sent_before, counts_before = mm.net[9].copy(), mm.net[8].copy()
+        sent_before, counts_before = stage.counters(mm)
         t0 = time.perf_counter()
         prog = self._program
         m = prog.mapping

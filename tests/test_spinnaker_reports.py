@@ -71,14 +71,14 @@ def test_report_totals_are_sums_of_rows(tmp_path, capsys):
 
 
 def test_energy_estimate(tmp_path):
-    """§3.3: one board idles at 26.84 W plus its frame at 117 W; 0.034 W per active core;
-    1 nJ (40 bits x 25 pJ) per packet per router."""
+    """§3.3 / SpiNNMachine version_5: a boxed 48-chip board idles at 26.84 + 5.04 W;
+    0.034 W per active core; 1 nJ (40 bits x 25 pJ) per packet per router."""
     sim.setup(timestep=1.0, report_dir=tmp_path)
     _network()
     sim.run(1000)
     rep = sim.simulator.state.toolchain.machine_stage.last_report
     e = rep["totals"]["energy_joules"]
-    assert e["idle"] == pytest.approx((26.84 + 117.0) * 1.0)
+    assert e["idle"] == pytest.approx((26.84 + 5.04) * 1.0)
     assert e["active_cores"] == pytest.approx(0.034 * rep["totals"]["cores"] * 1.0)
     assert e["router"] == pytest.approx(1e-9 * rep["totals"]["router_packets"])
     assert rep["totals"]["router_packets"] >= rep["provenance"]["packets_routed"] > 0
@@ -86,9 +86,18 @@ def test_energy_estimate(tmp_path):
     sim.end()
 
 
-def test_four_chip_board_idles_per_chip():
-    m = mc.resolve_machine("4-chip board")
-    assert mc.energy_joules(m, 2, 0, 10.0)["idle"] == pytest.approx(4 * 0.35 * 10.0)
+@pytest.mark.parametrize("name, idle_watts, frame_watts", [
+    ("4-chip board", 3.56, 0.0),
+    ("48-chip board", 26.84 + 5.04, 0.0),
+    ("48 boards", 48 * 26.84 + 2 * 117.0, 2 * 37.163558),
+    ("full machine", 1200 * 26.84 + 50 * 117.0, 50 * 37.163558),
+])
+def test_machine_idle_power(name, idle_watts, frame_watts):
+    """SpiNNMachine 7.4.1: 4-chip board 3.56 W; boxed board 26.84 + 5.04 W; boards in
+    frames 26.84 W each + 117 W per frame (24 boards) idle + 37.16 W per frame active."""
+    e = mc.energy_joules(mc.resolve_machine(name), 0, 0, 10.0)
+    assert e["idle"] == pytest.approx(10.0 * idle_watts)
+    assert e["frames_active"] == pytest.approx(10.0 * frame_watts)
 
 
 def test_mapping_only(tmp_path):

@@ -215,29 +215,39 @@ def smallest_machine_for(n_chips: int, advanced_monitors: bool = True) -> Machin
     return resolve_machine(f"{min(n_boards, FULL_MACHINE_BOARDS)} boards", advanced_monitors)
 
 
-#: energy model of sPyNNaker's energy report (spec §3.3: version_spin1.py, version_5.py)
+#: energy model of sPyNNaker's energy report (spec §3.3; SpiNNMachine 7.4.1
+#: ``version_spin1.py``, ``version_3.py``, ``version_5.py``)
 IDLE_WATTS_PER_CHIP = 0.35
 ACTIVE_WATTS_PER_CORE = 0.034
 JOULES_PER_ROUTER_BIT = 25e-12
 MC_PACKET_BITS = 40
+IDLE_WATTS_4_CHIP_BOARD = 3.56
 IDLE_WATTS_PER_BOARD = 26.84
+BOX_OVERHEAD_WATTS = 5.04
 IDLE_WATTS_PER_FRAME = 117.0
+ACTIVE_WATTS_PER_FRAME = 154.163558 - 117.0
 
 
 def energy_joules(machine: Machine, n_app_cores: int, router_packets: int,
                   seconds: float) -> dict[str, float]:
     """Energy of a run lasting ``seconds`` (real time), by component, and the total.
 
-    Idle: boards (26.84 W) and frames (117 W) of a board allocation, or 0.35 W per chip for
-    a machine without board counts (the 4-chip board); active: 0.034 W per application core
-    in use; router: 25 pJ per bit of each 40-bit multicast packet per router it passes.
+    Idle: a 4-chip board 3.56 W; a single 48-chip board 26.84 W plus 5.04 W for its box;
+    a multi-board allocation 26.84 W per board plus 117 W per frame, and while running
+    37.16 W more per frame. Active: 0.034 W per application core in use. Router: 25 pJ per
+    bit of each 40-bit multicast packet per router it passes.
     """
-    if machine.n_boards:
+    if machine.n_boards == 0:
+        idle = IDLE_WATTS_4_CHIP_BOARD * seconds
+        frames = 0.0
+    elif machine.n_boards == 1:
+        idle = (IDLE_WATTS_PER_BOARD + BOX_OVERHEAD_WATTS) * seconds
+        frames = 0.0
+    else:
         idle = (machine.n_boards * IDLE_WATTS_PER_BOARD +
                 machine.n_frames * IDLE_WATTS_PER_FRAME) * seconds
-    else:
-        idle = machine.n_chips * IDLE_WATTS_PER_CHIP * seconds
+        frames = machine.n_frames * ACTIVE_WATTS_PER_FRAME * seconds
     cores = n_app_cores * ACTIVE_WATTS_PER_CORE * seconds
     router = router_packets * MC_PACKET_BITS * JOULES_PER_ROUTER_BIT
-    return {"idle": idle, "active_cores": cores, "router": router,
-            "total": idle + cores + router}
+    return {"idle": idle, "frames_active": frames, "active_cores": cores, "router": router,
+            "total": idle + frames + cores + router}

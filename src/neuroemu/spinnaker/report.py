@@ -111,8 +111,8 @@ def format_text(report: dict) -> str:
                      f"{m['router_entries_per_chip']}")
     lines += [
         f"record   {run['recording_chunks']} chunk(s) of {run['chunk_ticks']} ticks",
-        (f"energy   {e['total']:.4g} J (idle {e['idle']:.4g}, cores {e['active_cores']:.4g}, "
-        f"router {e['router']:.4g})"),
+        (f"energy   {e['total']:.4g} J (idle {e['idle']:.4g}, frames "
+         f"{e['frames_active']:.4g}, cores {e['active_cores']:.4g}, router {e['router']:.4g})"),
         "provenance " + ", ".join(f"{k} {v}" for k, v in prov.items()),
         "times s  " + ", ".join(f"{k} {v:.3g}" for k, v in report["timings_s"].items()),
         "",

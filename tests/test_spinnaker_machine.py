@@ -72,17 +72,22 @@ def test_boards_are_whole_triads(n):
 
 
 def test_application_cores_per_chip():
-    """§3.3: 16 application cores per chip, 15 on Ethernet chips (packet gatherer);
-    a 48-chip board has 47 x 16 + 15 = 767."""
+    """§3.3: 16 application cores per chip, 15 on Ethernet chips (packet gatherer); 8 chips
+    per board have 17 working cores (SpiNNMachine version_5 chip_core_map), so the virtual
+    48-chip board has 40 x 18 + 8 x 17 = 856 cores and 15 + 39 x 16 + 8 x 15 = 759
+    application cores."""
     m = mc.resolve_machine("48-chip board")
-    assert m.app_cores(False) == 16 and m.app_cores(True) == 15
-    assert m.n_app_cores == 767
+    assert m.app_cores(0, 0) == 15 and m.first_app_core(0, 0) == 3
+    assert m.app_cores(1, 0) == 16 and m.first_app_core(1, 0) == 2
+    assert m.app_cores(1, 1) == 15 and m.first_app_core(1, 1) == 2
+    assert m.n_working_cores == 856
+    assert m.n_app_cores == 759
 
 
 def test_portal_capacity_statement():
     """Portal guide: 250,675,200 atoms on the largest machine = 256 atoms per core x 17
     application cores (18 minus the monitor) x 57,600 chips."""
-    m = mc.resolve_machine("full machine", advanced_monitors=False)
+    m = mc.resolve_machine("full machine", advanced_monitors=False).without_core_map()
     assert m.n_app_cores == 17 * 57_600
     assert 256 * m.n_app_cores == 250_675_200
     assert m.n_cores == 1_036_800
@@ -125,36 +130,49 @@ def _one_neuron_cores(n, machine, tmp_path):
 
 
 def test_one_board_just_fits(tmp_path):
-    """767 application cores fill the 48 chips of one board exactly."""
-    mm = _one_neuron_cores(767, "48-chip board", tmp_path)
+    """759 application cores fill the 48 chips of one board exactly."""
+    mm = _one_neuron_cores(759, "48-chip board", tmp_path)
     assert len(mm.placement.chips_used) == 48
     sim.end()
 
 
 def test_one_board_just_too_small(tmp_path):
-    """768 cores need a 49th chip: the error names the resource, needed and available."""
+    """760 cores need a 49th chip: the error names the resource, needed and available."""
     with pytest.raises(MappingError, match=r"chips: needs 49 chips, the 48-chip board has "
-                                           r"48 chips"):
-        _one_neuron_cores(768, "48-chip board", tmp_path)
-    sim.end()
-
-
-def test_needs_61_chips(tmp_path):
-    """974 cores = board 0 (767) + Ethernet chip of board 1 (15) + 12 chips x 16 = 61 chips."""
-    with pytest.raises(MappingError) as err:
-        _one_neuron_cores(974, "48-chip board", tmp_path)
-    assert str(err.value).startswith("chips: needs 61 chips, the 48-chip board has 48 chips")
-    assert err.value.needed == "61 chips"
+                                           r"48 chips") as err:
+        _one_neuron_cores(760, "48-chip board", tmp_path)
+    assert (err.value.needed, err.value.available) == ("49 chips", "48 chips")
     sim.end()
 
 
 def test_smallest_machine_is_chosen(tmp_path):
     """machine=None: one board while it fits, else the fewest triads (3 boards)."""
-    mm = _one_neuron_cores(767, None, tmp_path)
+    mm = _one_neuron_cores(759, None, tmp_path)
     assert mm.machine.n_boards == 1
     sim.end()
-    mm = _one_neuron_cores(768, None, tmp_path)
+    mm = _one_neuron_cores(760, None, tmp_path)
     assert mm.machine.n_boards == 3
+    sim.end()
+
+
+def test_placement_matches_spynnaker_virtual_board(tmp_path):
+    """sPyNNaker 7.4.1 on a virtual 48-chip board (placement_by_core_using_graph.rpt, run
+    here): 60 one-neuron IF_curr_exp cores then 1200 Poisson sources (500 per core) go to
+    a0-14 (0,0) p3-17; a15-30 (1,0) p2-17; a31-45 (1,1) p2-16 (a 17-core chip);
+    a46-59 (0,1) p2-15; b0:500 (0,1) p16; b500:1000 (0,1) p17; b1000:1200 (1,2) p2."""
+    sim.setup(timestep=1.0, machine="48-chip board", mapping_only=True, report_dir=tmp_path)
+    sim.set_number_of_neurons_per_core(sim.IF_curr_exp, 1)
+    a = sim.Population(60, sim.IF_curr_exp(), label="a")
+    b = sim.Population(1200, sim.SpikeSourcePoisson(rate=5.0), label="b")
+    sim.Projection(b, a, sim.FixedProbabilityConnector(0.01, rng=sim.NumpyRNG(1)),
+                   sim.StaticSynapse(weight=0.1, delay=1.0))
+    sim.run(10)
+    pl = sim.simulator.state.toolchain.machine_stage.machine_map.placement
+    got = [(int(x), int(y), int(p)) for (x, y), p in zip(pl.chip, pl.processor)]
+    expected = ([(0, 0, p) for p in range(3, 18)] + [(1, 0, p) for p in range(2, 18)]
+                + [(1, 1, p) for p in range(2, 17)] + [(0, 1, p) for p in range(2, 16)]
+                + [(0, 1, 16), (0, 1, 17), (1, 2, 2)])
+    assert got == expected
     sim.end()
 
 
@@ -204,12 +222,12 @@ def test_placement_respects_chip_limits(sdram, machine):
         return
     for xy in {tuple(c) for c in p.chip.tolist()}:
         here = (p.chip == xy).all(axis=1)
-        eth = bool(m.ethernet[xy])
-        assert here.sum() <= m.app_cores(eth)
-        assert need[here].sum() <= m.app_sdram(eth) < mc.SDRAM_PER_CHIP
+        assert here.sum() <= m.app_cores(*xy)
+        assert need[here].sum() <= m.app_sdram(*xy) < mc.SDRAM_PER_CHIP
         procs = p.processor[here]
         assert len(set(procs.tolist())) == procs.size
-        assert procs.min() >= m.first_app_core(eth) and procs.max() <= 17
+        assert procs.min() >= m.first_app_core(*xy)
+        assert procs.max() < m.working[xy]
 
 
 def test_sdram_fills_chips():
@@ -217,11 +235,13 @@ def test_sdram_fills_chips():
     monitor cores' ~1 MB), three do not."""
     m = mc.resolve_machine("4-chip board")
     sdram = np.full(7, 50_000_000, dtype=np.int64)
-    p = plc.place(m, sdram, np.zeros(7, np.int64), np.zeros(7), 0, str)
-    assert [tuple(c) for c in p.chip] == [(0, 0)] * 2 + [(1, 0)] * 2 + [(0, 1)] * 2 + [(1, 1)]
+    one_vertex = np.zeros(7, dtype=np.int64)
+    p = plc.place(m, sdram, np.zeros(7, np.int64), np.zeros(7), 0, str, one_vertex)
+    # neighbours of (0, 0) in link order E, NE, N
+    assert [tuple(c) for c in p.chip] == [(0, 0)] * 2 + [(1, 0)] * 2 + [(1, 1)] * 2 + [(0, 1)]
     with pytest.raises(MappingError, match="needs 5 chips"):
         plc.place(m, np.full(9, 50_000_000, dtype=np.int64), np.zeros(9, np.int64),
-                  np.zeros(9), 0, str)
+                  np.zeros(9), 0, str, np.zeros(9, dtype=np.int64))
 
 
 def test_core_over_chip_sdram_or_dtcm():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,9 @@ FULL_MACHINE_BOARDS = 10 * BOARDS_PER_CABINET
 LINKS = ((1, 0), (1, 1), (0, 1), (-1, 0), (-1, -1), (0, -1))
 #: chips of one 48-chip board relative to its Ethernet chip: (x, row start, row end)
 _BOARD_ROWS = ((0, 4), (0, 5), (0, 6), (0, 7), (1, 7), (2, 7), (3, 7), (4, 7))
+#: board-local chips with 17 working cores (SpiNNMachine 7.4.1 ``version_5.py``
+#: chip_core_map; a virtual 48-chip board has 40 x 18 + 8 x 17 = 856 cores)
+SEVENTEEN_CORE_CHIPS = ((1, 1), (1, 3), (3, 1), (3, 3), (3, 5), (5, 2), (5, 4), (5, 6))
 #: board origins inside a triad (12 x 12 chips)
 _TRIAD_BOARDS = ((0, 0), (4, 8), (8, 4))
 
@@ -57,7 +60,11 @@ def board_chips() -> np.ndarray:
 
 @dataclass(frozen=True)
 class Machine:
-    """A machine: chip grid (``present[x, y]``), Ethernet chips, wrap-around, cores."""
+    """A machine: chip grid (``present[x, y]``), Ethernet chips, boards, working cores.
+
+    ``working[x, y]`` is the number of working cores of a chip (18, or 17 on the chips of
+    sPyNNaker's chip-core map), ``board[x, y]`` the index of the board a chip belongs to.
+    """
 
     name: str
     width: int
@@ -66,6 +73,8 @@ class Machine:
     present: np.ndarray
     ethernet: np.ndarray
     n_boards: int
+    working: np.ndarray
+    board: np.ndarray
     advanced_monitors: bool = True
 
     @property
@@ -74,61 +83,62 @@ class Machine:
 
     @property
     def n_cores(self) -> int:
+        """Physical cores (18 per chip), as the portal counts them."""
         return self.n_chips * CORES_PER_CHIP
+
+    @property
+    def n_working_cores(self) -> int:
+        return int(self.working[self.present].sum())
 
     @property
     def n_frames(self) -> int:
         return math.ceil(self.n_boards / BOARDS_PER_FRAME) if self.n_boards else 0
 
-    def app_cores(self, is_ethernet: bool) -> int:
-        """Application cores of a chip: 18 - monitor - extra monitor (- gatherer)."""
+    def _system_cores(self, x: int, y: int) -> int:
         if not self.advanced_monitors:
-            return CORES_PER_CHIP - 1
-        return CORES_PER_CHIP - 3 if is_ethernet else CORES_PER_CHIP - 2
+            return 1
+        return 3 if self.ethernet[x, y] else 2
 
-    def app_sdram(self, is_ethernet: bool) -> int:
+    def app_cores(self, x: int, y: int) -> int:
+        """Application cores of a chip: working cores - monitor - extra monitor
+        (- packet gatherer on Ethernet chips)."""
+        return int(self.working[x, y]) - self._system_cores(x, y)
+
+    def first_app_core(self, x: int, y: int) -> int:
+        """p0 SC&MP, then gatherer (Ethernet chips) and extra monitor, then applications."""
+        return self._system_cores(x, y)
+
+    def app_sdram(self, x: int, y: int) -> int:
         """SDRAM left for application cores after the extra monitor (and gatherer)."""
         if not self.advanced_monitors:
             return SDRAM_PER_CHIP
-        return SDRAM_PER_CHIP - EXTRA_MONITOR_SDRAM - (PACKET_GATHERER_SDRAM if is_ethernet
-                                                       else 0)
-
-    def first_app_core(self, is_ethernet: bool) -> int:
-        """p0 SC&MP, then gatherer (Ethernet chips) and extra monitor, then applications."""
-        if not self.advanced_monitors:
-            return 1
-        return 3 if is_ethernet else 2
+        return SDRAM_PER_CHIP - EXTRA_MONITOR_SDRAM - (PACKET_GATHERER_SDRAM
+                                                       if self.ethernet[x, y] else 0)
 
     @property
     def n_app_cores(self) -> int:
-        n_eth = int(self.ethernet.sum())
-        return (self.n_chips - n_eth) * self.app_cores(False) + n_eth * self.app_cores(True)
+        system = np.where(self.ethernet, 3, 2) if self.advanced_monitors else 1
+        return int((self.working - system)[self.present].sum())
 
-    def chip_order(self) -> np.ndarray:
-        """(n_chips, 2) chips in placement order: board by board (Ethernet chips in
-        row-major order), within a board by hop distance from its Ethernet chip."""
-        if self.n_boards == 0:   # a 4-chip board: row-major
-            chips = np.argwhere(self.present.T)[:, ::-1]
-            return chips.astype(np.int64)
-        eth = np.argwhere(self.ethernet)
-        eth = eth[np.lexsort((eth[:, 0], eth[:, 1]))]
-        order = []
-        local = board_chips()
-        dist = np.array([hex_distance(int(x), int(y)) for x, y in local])
-        local = local[np.lexsort((local[:, 0], local[:, 1], dist))]
-        for ex, ey in eth:
-            xs = (ex + local[:, 0]) % self.width if self.wrap else ex + local[:, 0]
-            ys = (ey + local[:, 1]) % self.height if self.wrap else ey + local[:, 1]
-            order.append(np.stack([xs, ys], axis=1))
-        chips = np.concatenate(order)
-        return chips[self.present[chips[:, 0], chips[:, 1]]]
+    def neighbours(self, x: int, y: int) -> list[tuple[int, int]]:
+        """Chips linked to (x, y), in link order E, NE, N, W, SW, S."""
+        out = []
+        for dx, dy in LINKS:
+            nx, ny = x + dx, y + dy
+            if self.wrap:
+                nx, ny = nx % self.width, ny % self.height
+            elif not (0 <= nx < self.width and 0 <= ny < self.height):
+                continue
+            if self.present[nx, ny]:
+                out.append((nx, ny))
+        return out
 
+    def without_core_map(self) -> Machine:
+        """The same machine with all 18 cores of every chip working."""
+        return replace(self, working=np.where(self.present, CORES_PER_CHIP, 0))
 
-def hex_distance(dx: int, dy: int) -> int:
-    """Hops between chips (dx, dy) apart on the hexagonal mesh (links E, NE, N, W, SW, S)."""
-    if dx * dy > 0:
-        return max(abs(dx), abs(dy))
-    return abs(dx) + abs(dy)
+    def with_monitors(self, advanced_monitors: bool) -> Machine:
+        return replace(self, advanced_monitors=advanced_monitors)
 
 
 def four_chip_board() -> Machine:
@@ -136,7 +146,8 @@ def four_chip_board() -> Machine:
     present = np.ones((2, 2), dtype=bool)
     ethernet = np.zeros((2, 2), dtype=bool)
     ethernet[0, 0] = True
-    return Machine("4-chip board", 2, 2, True, present, ethernet, n_boards=0)
+    return Machine("4-chip board", 2, 2, True, present, ethernet, 0,
+                   np.full((2, 2), CORES_PER_CHIP), np.zeros((2, 2), dtype=np.int64))
 
 
 def _boards_machine(name: str, triads_w: int, triads_h: int, n_boards: int,
@@ -149,16 +160,22 @@ def _boards_machine(name: str, triads_w: int, triads_h: int, n_boards: int,
         width, height = 12 * triads_w + 4, 12 * triads_h + 4
     present = np.zeros((width, height), dtype=bool)
     ethernet = np.zeros((width, height), dtype=bool)
+    working = np.zeros((width, height), dtype=np.int64)
+    board = np.full((width, height), -1, dtype=np.int64)
     local = board_chips()
+    cores = np.array([17 if (int(x), int(y)) in SEVENTEEN_CORE_CHIPS else CORES_PER_CHIP
+                      for x, y in local])
     origins = [(12 * tx + bx, 12 * ty + by) for ty in range(triads_h) for tx in range(triads_w)
                for bx, by in _TRIAD_BOARDS][:n_boards]
-    for ox, oy in origins:
+    for b, (ox, oy) in enumerate(origins):
         xs, ys = ox + local[:, 0], oy + local[:, 1]
         if wrap:
             xs, ys = xs % width, ys % height
         present[xs, ys] = True
+        working[xs, ys] = cores
+        board[xs, ys] = b
         ethernet[ox % width, oy % height] = True
-    return Machine(name, width, height, wrap, present, ethernet, n_boards=n_boards)
+    return Machine(name, width, height, wrap, present, ethernet, n_boards, working, board)
 
 
 def boards(n: int) -> Machine:
@@ -201,10 +218,7 @@ def resolve_machine(spec, advanced_monitors: bool = True) -> Machine | None:
     if machine is None:
         raise ValueError(f"setup(machine={spec!r}): allowed values are "
                          f"{', '.join(MACHINE_NAMES)} (N a positive integer)")
-    if not advanced_monitors:
-        return Machine(machine.name, machine.width, machine.height, machine.wrap,
-                       machine.present, machine.ethernet, machine.n_boards, False)
-    return machine
+    return machine.with_monitors(advanced_monitors)
 
 
 def smallest_machine_for(n_chips: int, advanced_monitors: bool = True) -> Machine:

@@ -31,6 +31,7 @@ class CoreInfo:
     population: str
     lo: int
     hi: int
+    vertex: int
     stages: int = 0
     slots: int = 0
 
@@ -55,16 +56,22 @@ class MachineMap:
 
 
 def core_infos(program) -> list[CoreInfo]:
-    """One :class:`CoreInfo` per core of the program, in core order."""
+    """One :class:`CoreInfo` per core of the program, in core order; ``vertex`` numbers
+    the application vertex (population, or delay extension of a population)."""
     infos = []
+    vertex_of_layout: dict[int, int] = {}
     for layout, k in program._core_rows:
-        kind = KIND_NAMES[layout.kind]
-        infos.append(CoreInfo(kind, layout.population.label, int(layout.bounds[k]),
-                              int(layout.bounds[k + 1])))
+        vertex = vertex_of_layout.setdefault(id(layout), len(vertex_of_layout))
+        infos.append(CoreInfo(KIND_NAMES[layout.kind], layout.population.label,
+                              int(layout.bounds[k]), int(layout.bounds[k + 1]), vertex))
+    n_population_vertices = len(vertex_of_layout)
+    vertex_of_delay: dict[tuple, int] = {}
     for dc in program.delay_cores:
         lay = program.mapping.layout(dc["population"])
+        key = (id(dc["population"]), dc["slots"])
+        vertex = vertex_of_delay.setdefault(key, n_population_vertices + len(vertex_of_delay))
         infos.append(CoreInfo("delay_extension", dc["population"].label,
-                              dc["lo"] - lay.offset, dc["hi"] - lay.offset,
+                              dc["lo"] - lay.offset, dc["hi"] - lay.offset, vertex,
                               int(dc["stages"]), int(dc["slots"])))
     return infos
 
@@ -132,7 +139,8 @@ def build_machine_map(machine_spec, program, populations, projections, dt: float
         i = infos[c]
         return f"{i.kind} core of '{i.population}', atoms {i.lo}:{i.hi}"
 
-    placement = place(machine_spec, static, dtcm, rec, n_ticks, describe)
+    vertex = np.array([i.vertex for i in infos], dtype=np.int64)
+    placement = place(machine_spec, static, dtcm, rec, n_ticks, describe, vertex)
     memory["recording"] = placement.sdram - static
     machine = placement.machine
     timings["placement"] = time.perf_counter() - t0

@@ -56,7 +56,7 @@ def build_report(mm: MachineMap, run: dict, provenance: dict, timings: dict,
     for chip in chip_rows:
         chip.setdefault("router_entries", 0)
         chip.setdefault("router_entries_uncompressed", 0)
-        app_sdram = machine.app_sdram(chip["ethernet"])
+        app_sdram = machine.app_sdram(chip["x"], chip["y"])
         chip["system_sdram"] = mc.SDRAM_PER_CHIP - app_sdram
         chip["sdram_free"] = app_sdram - chip["sdram_bytes"]
     seconds = run["ticks"] * run["dt_ms"] / 1000.0
@@ -72,6 +72,7 @@ def build_report(mm: MachineMap, run: dict, provenance: dict, timings: dict,
     }
     return {
         "machine": {"name": machine.name, "chips": machine.n_chips, "cores": machine.n_cores,
+                    "working_cores": machine.n_working_cores,
                     "application_cores": machine.n_app_cores, "boards": machine.n_boards,
                     "width": machine.width, "height": machine.height,
                     "wrap_around": machine.wrap, "sdram_per_chip": mc.SDRAM_PER_CHIP,

@@ -23,7 +23,12 @@ extensions 8 header words and per stage and slot a bitfield of one bit per atom)
 
 Synaptic matrix: for each sending core a block of ``n_keys x (3 + max row length)`` 32-bit
 words (3 row-header words, one word per static synapse, rows padded to the longest row of
-the block). Recording: per tick one time word plus a spike bitfield of one bit per recorded
+the block), the longest row taken from the rows actually built. sPyNNaker instead reserves
+a block for every core of the source population with the connector's statistical maximum
+row length (``get_n_connections_from_pre_vertex_maximum``), rounded to its allowed row
+lengths: for random connectors it reserves more (an excitatory core of the 10k Brunel
+benchmark: 1,486,420 bytes fixed there, 484,788 here), so this model may accept dense
+networks that sPyNNaker refuses. Recording: per tick one time word plus a spike bitfield of one bit per recorded
 neuron; per sample of ``v``/``gsyn`` one time word plus one word per neuron (sPyNNaker's
 "20 per-timestep" for 100 recorded spikes).
 

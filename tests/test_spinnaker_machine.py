@@ -339,3 +339,36 @@ def test_sdram_rows_blocks_and_ring_buffers(tmp_path):
     assert core["sdram"]["recording"] == 12_000 + 44_000
     assert core["dtcm"]["ring_buffers"] == 256
     sim.end()
+
+
+def _run(chip, first, n):
+    return [(chip[0], chip[1], p) for p in range(first, first + n)]
+
+
+def test_brunel_10k_placement_matches_spynnaker(tmp_path):
+    """benchmarks/bench_mapping.py's 10k network, mapped by sPyNNaker 7.4.1 on a virtual
+    48-chip board (placement_by_core_using_graph.rpt, run here): each population starts
+    where the previous one started if there is room, else on the next chip in x-major
+    order, and grows into neighbouring chips (E of (0, 0) is (1, 0), E of (0, 1) is (1, 1))."""
+    sim.setup(timestep=1.0, machine="48-chip board", mapping_only=True, report_dir=tmp_path)
+    exc = sim.Population(8000, sim.IF_curr_exp(), label="exc")
+    inh = sim.Population(2000, sim.IF_curr_exp(), label="inh")
+    rng = sim.NumpyRNG(seed=42)
+    for post in (exc, inh):
+        noise = sim.Population(post.size, sim.SpikeSourcePoisson(rate=10.0))
+        sim.Projection(exc, post, sim.FixedNumberPreConnector(80, rng=rng),
+                       sim.StaticSynapse(weight=0.1, delay=1.5), receptor_type="excitatory")
+        sim.Projection(inh, post, sim.FixedNumberPreConnector(20, rng=rng),
+                       sim.StaticSynapse(weight=-0.5, delay=1.5), receptor_type="inhibitory")
+        sim.Projection(noise, post, sim.OneToOneConnector(),
+                       sim.StaticSynapse(weight=0.2, delay=1.0))
+        post.record("spikes")
+    sim.run(1000)
+    pl = sim.simulator.state.toolchain.machine_stage.machine_map.placement
+    got = [(int(x), int(y), int(p)) for (x, y), p in zip(pl.chip, pl.processor)]
+    expected = (_run((0, 0), 3, 15) + _run((1, 0), 2, 16) + _run((1, 1), 2, 1)     # exc
+                + _run((0, 1), 2, 8)                                              # inh
+                + _run((0, 1), 10, 8) + _run((1, 1), 3, 8)                        # noise exc
+                + _run((0, 2), 2, 4))                                             # noise inh
+    assert got == expected
+    sim.end()

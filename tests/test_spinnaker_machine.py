@@ -108,12 +108,16 @@ def test_setup_selects_machine(tmp_path):
     sim.end()
 
 
-def test_spynnaker_n_boards_required(tmp_path):
-    """sPyNNaker's setup(n_boards_required=...) allocates that many boards."""
-    sim.setup(timestep=1.0, n_boards_required=3, mapping_only=True, report_dir=tmp_path)
+@pytest.mark.parametrize("keyword, value, chips", [
+    ("n_boards_required", 3, 144), ("n_chips_required", 48, 48),
+    ("n_chips_required", 100, 144)])
+def test_spynnaker_machine_size_keywords(tmp_path, keyword, value, chips):
+    """sPyNNaker's setup(n_boards_required=...) / setup(n_chips_required=...): that many
+    boards, or the fewest boards (whole triads beyond one) holding that many chips."""
+    sim.setup(timestep=1.0, mapping_only=True, report_dir=tmp_path, **{keyword: value})
     sim.Population(10, sim.IF_curr_exp())
     sim.run(10)
-    assert sim.simulator.state.toolchain.machine_stage.machine_map.machine.n_chips == 144
+    assert sim.simulator.state.toolchain.machine_stage.machine_map.machine.n_chips == chips
     sim.end()
 
 

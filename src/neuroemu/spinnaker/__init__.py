@@ -2,6 +2,9 @@
 
 Scripts written for ``pyNN.spiNNaker`` run after changing only the import; the sPyNNaker
 extensions (``set_number_of_neurons_per_core``, ``additional_parameters``, ...) are accepted.
+Machine keywords of ``setup()`` (``machine``, ``mapping_only``, ``report_dir``,
+``packet_loss``, ``n_boards_required``, ``n_chips_required``): see
+:mod:`neuroemu.spinnaker.machine_stage`.
 """
 
 from __future__ import annotations

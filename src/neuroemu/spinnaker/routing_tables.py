@@ -29,6 +29,9 @@ from neuroemu.spinnaker.placement import Placement
 
 N_LINKS = 6
 FULL_MASK = 0xFFFFFFFF
+#: (dx, dy) of the links E, NE, N, W, SW, S, as constants for the jitted code
+_DX = tuple(dx for dx, _ in mc.LINKS)
+_DY = tuple(dy for _, dy in mc.LINKS)
 
 
 def allocate_keys(n_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,9 +53,7 @@ def allocate_keys(n_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True)
 def _neighbour(x, y, link, width, height, wrap, present):
-    dx = (1, 1, 0, -1, -1, 0)[link]
-    dy = (0, 1, 1, 0, -1, -1)[link]
-    nx, ny = x + dx, y + dy
+    nx, ny = x + _DX[link], y + _DY[link]
     if wrap:
         nx %= width
         ny %= height
@@ -124,8 +125,8 @@ def _trees(width, height, wrap, present, src_chip, order, tgt_ptr, tgt_chip, tgt
             e_parent.append(-1)
             while True:
                 link = travel[node]
-                px = node // height - (1, 1, 0, -1, -1, 0)[link]
-                py = node % height - (0, 1, 1, 0, -1, -1)[link]
+                px = node // height - _DX[link]
+                py = node % height - _DY[link]
                 if wrap:
                     px %= width
                     py %= height

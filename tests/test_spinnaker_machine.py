@@ -353,7 +353,12 @@ def test_brunel_10k_placement_matches_spynnaker(tmp_path):
     """benchmarks/bench_mapping.py's 10k network, mapped by sPyNNaker 7.4.1 on a virtual
     48-chip board (placement_by_core_using_graph.rpt, run here): each population starts
     where the previous one started if there is room, else on the next chip in x-major
-    order, and grows into neighbouring chips (E of (0, 0) is (1, 0), E of (0, 1) is (1, 1))."""
+    order, and grows into neighbouring chips (E of (0, 0) is (1, 0), E of (0, 1) is (1, 1)).
+    Region sizes from dataSpec_0_0_3.txt (256 IF_curr_exp, 3 source populations of 8000,
+    2000, 8000 atoms: ConnectorBuilder 104, bit_field 2356, Neuron Core Params 1052,
+    neuron_params = initial_values 15364, neuron_builder 520, neuron recording 2100, PopTable
+    80) and dataSpec_0_1_10.txt (500 Poisson: PoissonParams 2060, PoissonRates 16000,
+    Expander 18008, sdram edge params 1012)."""
     sim.setup(timestep=1.0, machine="48-chip board", mapping_only=True, report_dir=tmp_path)
     exc = sim.Population(8000, sim.IF_curr_exp(), label="exc")
     inh = sim.Population(2000, sim.IF_curr_exp(), label="inh")
@@ -375,4 +380,15 @@ def test_brunel_10k_placement_matches_spynnaker(tmp_path):
                 + _run((0, 1), 10, 8) + _run((1, 1), 3, 8)                        # noise exc
                 + _run((0, 2), 2, 4))                                             # noise inh
     assert got == expected
+    # regions of the data specifications sPyNNaker wrote for (0,0,3) and (0,1,10)
+    rep = sim.simulator.state.toolchain.machine_stage.last_report
+    exc0 = rep["cores"][0]
+    assert exc0["sdram"]["system"] == 12 + 112 + 4 + 76 + 4 + 104 + 2356
+    assert exc0["sdram"]["neuron_params"] == 1052 + 15364 + 15364 + 520 + 2100
+    assert exc0["sdram"]["synapse_params"] == 36
+    assert exc0["sdram"]["population_table"] == 80
+    assert exc0["sdram"]["recording"] == 36 * 1000          # "Per_timestep 36.0 bytes"
+    noise0 = next(c for c in rep["cores"] if (c["x"], c["y"], c["p"]) == (0, 1, 10))
+    assert noise0["sdram"]["source_params"] == 2060 + 16000 + 18008
+    assert noise0["sdram"]["system"] == 12 + 16 + 28 + 4 + 1012
     sim.end()

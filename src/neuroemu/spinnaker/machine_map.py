@@ -128,7 +128,8 @@ def build_machine_map(machine_spec, program, populations, projections, dt: float
     infos = core_infos(program)
     timings["core graph"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    memory = sdram.core_memory(program, graph)
+    vertex = np.array([i.vertex for i in infos], dtype=np.int64)
+    memory = sdram.core_memory(program, graph, vertex)
     static = sum(memory[r] for r in sdram.SDRAM_REGIONS)
     dtcm = sum(memory[r] for r in sdram.DTCM_REGIONS)
     rec = sdram.recording_bytes_per_tick(program, populations, dt)
@@ -139,7 +140,6 @@ def build_machine_map(machine_spec, program, populations, projections, dt: float
         i = infos[c]
         return f"{i.kind} core of '{i.population}', atoms {i.lo}:{i.hi}"
 
-    vertex = np.array([i.vertex for i in infos], dtype=np.int64)
     placement = place(machine_spec, static, dtcm, rec, n_ticks, describe, vertex)
     memory["recording"] = placement.sdram - static
     machine = placement.machine

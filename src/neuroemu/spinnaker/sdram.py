@@ -1,36 +1,40 @@
 """Memory a core needs, region by region, in sPyNNaker 7.4.1's accounting (spec §3, §5).
 
-Calibrated on the data specification sPyNNaker 7.4.1 writes for the guidebook example
-(``examples/simple_example.py`` on a virtual 48-chip board, ``mode = Debug``,
-``data_spec_text_files/dataSpec_0_0_{3,4}.txt``, run here with the venv of spec §5):
+Calibrated on the data specifications sPyNNaker 7.4.1 writes on a virtual 48-chip board
+(``mode = Debug``, ``data_spec_text_files/dataSpec_x_y_p.txt``, run here with the venv of
+spec §5) for two networks: the guidebook example (a core of 100 IF_cond_exp fed by one
+Poisson population; a core of 100 Poisson sources) and benchmarks/bench_mapping.py at 10k
+(a core of 256 IF_curr_exp fed by 3 populations; a core of 500 Poisson sources). Every
+formula below reproduces both:
 
-* neuron core (100 IF_cond_exp): System 12, Provenance 112, profiler 4, Recording 76,
-  CurrentSourceParams 4, ConnectorBuilder 96, bit_field 56 bytes (-> ``system``); Neuron
-  Core Params ``4 x (7 + n)`` (7 header words, one key per neuron), neuron_params and
-  initial_values ``4 + 4 x words x n`` each, neuron_builder ``4 x (40 + n)``, neuron
-  recording 852 (-> ``neuron_params``); SynapseParams 36 (7 header words + 2 shifts);
-  PopTable 32 = ``4 x (3 + 5 x entries)``; SynBlocks = rows written + 16 bytes;
-* Poisson core (100 sources): setup 12, Recording 16, Provenance 28, profiler 4, SDRAM edge
-  params 212 (-> ``system``); PoissonParams ``4 x (15 + n)``, PoissonRates ``32 x n``,
-  Expander ``4 x (2 + 9 n)`` (-> ``source_params``).
+* neuron core, ``n`` neurons, ``s`` source vertices (populations or delay extensions
+  sending to it) of ``a_i`` atoms: System 12, Provenance 112, profiler 4, Recording 76,
+  CurrentSourceParams 4, ConnectorBuilder ``92 + 4 s``, bit_field
+  ``4 x (2 + 8 s + sum ceil(a_i / 32))`` (-> ``system``); Neuron Core Params
+  ``4 x (7 + n)``, neuron_params and initial_values ``4 + 4 x words x n`` each (15 words
+  per IF_curr_exp neuron, 17 per IF_cond_exp), neuron_builder 520 (IF_curr_exp) / 560
+  (IF_cond_exp), neuron recording ``52 + 8 n`` (-> ``neuron_params``); SynapseParams 36
+  (7 header words + 2 shifts); PopTable ``4 x (2 + 6 s)``;
+* Poisson core, ``n`` sources: setup 12, Recording 16, Provenance 28, profiler 4, SDRAM edge
+  params ``12 + 2 n`` (-> ``system``); PoissonParams ``4 x (15 + n)``, PoissonRates
+  ``32 x n``, Expander ``4 x (2 + 9 n)`` (-> ``source_params``).
 
-The named regions of that neuron core add up to 17,492 bytes; sPyNNaker's placement report
-gives 61,728 for it, the rest is not attributed by the data specification and is not
-modelled. Scaling with n of the neuron-recording region (852 bytes at n = 100) is not known
-from one point: it is kept constant. Spike-array and delay-extension cores are modelled
-(``system`` 204 bytes; arrays one word per tick with spikes and one per spike; delay
-extensions 8 header words and per stage and slot a bitfield of one bit per atom).
+sPyNNaker's placement report adds to these a remainder the data specification does not
+attribute (about 44 KB per neuron core, 408 bytes per Poisson core); it is not modelled.
+Spike-array and delay-extension cores are modelled (``system`` 204 bytes; arrays one word
+per tick with spikes and one per spike; delay extensions 8 header words and per stage and
+slot a bitfield of one bit per atom).
 
 Synaptic matrix: for each sending core a block of ``n_keys x (3 + max row length)`` 32-bit
 words (3 row-header words, one word per static synapse, rows padded to the longest row of
-the block), the longest row taken from the rows actually built. sPyNNaker instead reserves
-a block for every core of the source population with the connector's statistical maximum
-row length (``get_n_connections_from_pre_vertex_maximum``), rounded to its allowed row
-lengths: for random connectors it reserves more (an excitatory core of the 10k Brunel
-benchmark: 1,486,420 bytes fixed there, 484,788 here), so this model may accept dense
-networks that sPyNNaker refuses. Recording: per tick one time word plus a spike bitfield of one bit per recorded
-neuron; per sample of ``v``/``gsyn`` one time word plus one word per neuron (sPyNNaker's
-"20 per-timestep" for 100 recorded spikes).
+the block) plus 16 bytes, the longest row taken from the rows actually built (exact for the
+guidebook example: 1616 bytes). sPyNNaker instead reserves a block for every core of the
+source population with the connector's statistical maximum row length
+(``get_n_connections_from_pre_vertex_maximum``): for random connectors it reserves more (the
+excitatory core of the 10k benchmark: 1,348,624 bytes there, 449,744 here), so this model
+may accept dense networks that sPyNNaker refuses. Recording: per tick one time word plus a
+spike bitfield of one bit per recorded neuron; per sample of ``v``/``gsyn`` one time word
+plus one word per neuron (sPyNNaker's "20 per-timestep" for 100 and 36 for 256 neurons).
 
 DTCM (64 KiB per core): the uint16 ring buffers (``slots x 2 types x 2^atom_bits``), the
 neuron state/parameter structs and the incoming-spike buffer (256 packets).
@@ -45,20 +49,23 @@ from neuroemu.spinnaker.core_graph import CoreGraph
 
 WORD = 4
 #: fixed regions of a neuron core (System, Provenance, profiler, Recording,
-#: CurrentSourceParams, ConnectorBuilderRegion, bit_field region)
-NEURON_SYSTEM_BYTES = 12 + 112 + 4 + 76 + 4 + 96 + 56
-#: fixed regions of a Poisson core (setup, Recording, Provenance, profiler, edge params)
-POISSON_SYSTEM_BYTES = 12 + 16 + 28 + 4 + 212
+#: CurrentSourceParams); ConnectorBuilder and bit_field regions depend on the sources
+NEURON_SYSTEM_BYTES = 12 + 112 + 4 + 76 + 4
+CONNECTOR_BUILDER_BYTES = (92, 4)            # + per source vertex
+BIT_FIELD_WORDS = (2, 8)                     # + per source vertex, + 1 bit per source atom
+#: fixed regions of a Poisson core (setup, Recording, Provenance, profiler) and its SDRAM
+#: edge parameters (12 bytes + 2 per source)
+POISSON_SYSTEM_BYTES = 12 + 16 + 28 + 4
+POISSON_EDGE_BYTES = (12, 2)
 #: modelled: simulation header, region table and provenance of array and delay cores
 OTHER_SYSTEM_BYTES = 3 * WORD + 32 * WORD + 16 * WORD
 NEURON_CORE_PARAMS_WORDS = 7
-NEURON_BUILDER_WORDS = 40
-NEURON_RECORDING_BYTES = 852
+NEURON_BUILDER_BYTES = {kernel.CURR_EXP: 520, kernel.COND_EXP: 560}
+NEURON_RECORDING_BYTES = (52, 8)             # + per neuron
 #: SynapseParams: 7 header words + one ring-buffer shift per synapse type
 SYNAPSE_PARAMS_WORDS = 7
 ROW_HEADER_WORDS = 3
-POP_TABLE_HEADER_WORDS = 3
-POP_TABLE_WORDS_PER_ENTRY = 5
+POP_TABLE_WORDS = (2, 6)                     # + per source vertex
 SYN_BLOCKS_EXTRA_BYTES = 16
 POISSON_PARAMS_WORDS = 15
 POISSON_RATE_BYTES = 32
@@ -67,8 +74,8 @@ POISSON_EXPANDER_WORDS = (2, 9)
 DELAY_HEADER_WORDS = 8
 INCOMING_SPIKE_BUFFER = 256
 #: s16.15 state + parameter words per neuron (kernel.N_PARAMS constants + 4 state columns;
-#: current-based models do not store the two reversal potentials): 17 for IF_cond_exp,
-#: as sPyNNaker's 4 + 68 x 100 = 6804-byte neuron_params region
+#: current-based models do not store the two reversal potentials): 15 for IF_curr_exp and
+#: 17 for IF_cond_exp, as sPyNNaker's neuron_params regions (4 + 60 x 256, 4 + 68 x 100)
 NEURON_WORDS = {kernel.CURR_EXP: kernel.N_PARAMS - 2 + 4, kernel.COND_EXP: kernel.N_PARAMS + 4}
 
 SDRAM_REGIONS = ("system", "neuron_params", "synapse_params", "population_table",
@@ -101,8 +108,28 @@ def recording_bytes_per_tick(program, populations, dt: float) -> np.ndarray:
     return per_tick
 
 
-def core_memory(program, graph: CoreGraph) -> dict[str, np.ndarray]:
-    """Static SDRAM and DTCM bytes per core and region (recording is added per run)."""
+def source_vertices(graph: CoreGraph, vertex: np.ndarray,
+                    n_atoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per core: number of source vertices sending to it, and the bit-field words of their
+    atoms (one bit per source atom)."""
+    n_cores = vertex.size
+    if not n_cores:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    atoms = np.bincount(vertex, weights=n_atoms).astype(np.int64)
+    pairs = [vertex[graph.edge_src] * n_cores + graph.edge_tgt]
+    for sources, targets in graph.groups:
+        if sources.size:
+            pairs.append(vertex[sources[0]] * n_cores + targets)
+    pair = np.unique(np.concatenate(pairs))
+    src_vertex, tgt = pair // max(n_cores, 1), pair % max(n_cores, 1)
+    count = np.bincount(tgt, minlength=n_cores)
+    words = np.bincount(tgt, weights=_bitfield_words(atoms[src_vertex]), minlength=n_cores)
+    return count, words.astype(np.int64)
+
+
+def core_memory(program, graph: CoreGraph, vertex: np.ndarray) -> dict[str, np.ndarray]:
+    """Static SDRAM and DTCM bytes per core and region (recording is added per run);
+    ``vertex[c]`` numbers the application vertex of core ``c``."""
     cores = program.cores
     n_cores = cores.shape[0]
     kind = cores[:, kernel.C_KIND]
@@ -110,16 +137,22 @@ def core_memory(program, graph: CoreGraph) -> dict[str, np.ndarray]:
     neuron = kind == kernel.NEURON_CORE
     out = {name: np.zeros(n_cores, dtype=np.int64) for name in SDRAM_REGIONS + DTCM_REGIONS}
     poisson = kind == kernel.POISSON_CORE
+    n_sources, source_words = source_vertices(graph, vertex, n_atoms)
     out["system"][:] = OTHER_SYSTEM_BYTES
-    out["system"][neuron] = NEURON_SYSTEM_BYTES
-    out["system"][poisson] = POISSON_SYSTEM_BYTES
-    words = np.array([NEURON_WORDS[int(mdl)] for mdl in cores[:, kernel.C_MODEL]],
-                     dtype=np.int64)
+    out["system"][neuron] = (NEURON_SYSTEM_BYTES + CONNECTOR_BUILDER_BYTES[0]
+                             + CONNECTOR_BUILDER_BYTES[1] * n_sources[neuron]
+                             + WORD * (BIT_FIELD_WORDS[0] + BIT_FIELD_WORDS[1] *
+                                       n_sources[neuron] + source_words[neuron]))
+    out["system"][poisson] = (POISSON_SYSTEM_BYTES + POISSON_EDGE_BYTES[0]
+                              + POISSON_EDGE_BYTES[1] * n_atoms[poisson])
+    models = cores[:, kernel.C_MODEL]
+    words = np.array([NEURON_WORDS[int(mdl)] for mdl in models], dtype=np.int64)
+    builder = np.array([NEURON_BUILDER_BYTES[int(mdl)] for mdl in models], dtype=np.int64)
     n = n_atoms[neuron]
     out["neuron_params"][neuron] = (WORD * (NEURON_CORE_PARAMS_WORDS + n)
                                     + 2 * WORD * (1 + words[neuron] * n)
-                                    + WORD * (NEURON_BUILDER_WORDS + n)
-                                    + NEURON_RECORDING_BYTES)
+                                    + builder[neuron]
+                                    + NEURON_RECORDING_BYTES[0] + NEURON_RECORDING_BYTES[1] * n)
     out["synapse_params"][neuron] = WORD * (SYNAPSE_PARAMS_WORDS + 2)
     # synaptic blocks: edges into neuron cores with rows
     rows = (graph.edge_max_row > 0) & neuron[graph.edge_tgt]
@@ -127,9 +160,8 @@ def core_memory(program, graph: CoreGraph) -> dict[str, np.ndarray]:
                                                           graph.edge_max_row[rows])
     np.add.at(out["synaptic_matrix"], graph.edge_tgt[rows], block)
     out["synaptic_matrix"][neuron] += SYN_BLOCKS_EXTRA_BYTES
-    entries = np.bincount(graph.edge_tgt[rows], minlength=n_cores)
-    out["population_table"][neuron] = WORD * (POP_TABLE_HEADER_WORDS +
-                                              POP_TABLE_WORDS_PER_ENTRY * entries[neuron])
+    out["population_table"][neuron] = WORD * (POP_TABLE_WORDS[0] +
+                                              POP_TABLE_WORDS[1] * n_sources[neuron])
     n = n_atoms[poisson]
     out["source_params"][poisson] = (WORD * (POISSON_PARAMS_WORDS + n) + POISSON_RATE_BYTES * n
                                      + WORD * (POISSON_EXPANDER_WORDS[0]

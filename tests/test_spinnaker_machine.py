@@ -388,7 +388,39 @@ def test_brunel_10k_placement_matches_spynnaker(tmp_path):
     assert exc0["sdram"]["synapse_params"] == 36
     assert exc0["sdram"]["population_table"] == 80
     assert exc0["sdram"]["recording"] == 36 * 1000          # "Per_timestep 36.0 bytes"
+    # SynBlocks: 8 header bytes aligned to 16, then per source core 256 (or 500) rows of
+    # 27 + 3 words (exc, 32 cores), 26 + 3 (inh, 8 cores), 1 + 3 (noise, 16 cores)
+    assert exc0["sdram"]["synaptic_matrix"] == 1_348_624 == (
+        16 + 32 * 256 * 30 * 4 + 8 * 256 * 29 * 4 + 16 * 500 * 4 * 4)
     noise0 = next(c for c in rep["cores"] if (c["x"], c["y"], c["p"]) == (0, 1, 10))
     assert noise0["sdram"]["source_params"] == 2060 + 16000 + 18008
     assert noise0["sdram"]["system"] == 12 + 16 + 28 + 4 + 1012
+    sim.end()
+
+
+def test_reserved_synaptic_matrix_rules(tmp_path):
+    """sPyNNaker's SynBlocks sizing: all-to-all 10 sources -> 300 neurons (256 per core,
+    32 ring slots) with a 40 ms delay: every row is delayed (1 stage), so each core holds
+    one delayed block of 10 rows x (n_post_atoms + 3) words after the 8-byte header aligned
+    to 16: 16 + 10 x 259 x 4 = 10,376 and 16 + 10 x 47 x 4 = 1,896 bytes.
+    Fixed probability 0.1 from 1000 sources onto 256 neurons: rows of the binomial bound
+    ppf(1 - 1e-4 / (1000 x 256), 256, 0.1) words; 4 source cores, each block sized for
+    256 rows (sPyNNaker sizes every sub-edge for the largest slice)."""
+    from scipy import stats
+
+    sim.setup(timestep=1.0, mapping_only=True, report_dir=tmp_path)
+    pre = sim.Population(10, sim.SpikeSourceArray(spike_times=[]), label="pre")
+    post = sim.Population(300, sim.IF_curr_exp(), label="post")
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1, delay=40))
+    many = sim.Population(1000, sim.IF_curr_exp(), label="many")
+    few = sim.Population(256, sim.IF_curr_exp(), label="few")
+    sim.Projection(many, few, sim.FixedProbabilityConnector(0.1, rng=sim.NumpyRNG(3)),
+                   sim.StaticSynapse(weight=0.1, delay=1))
+    sim.run(10)
+    rep = sim.simulator.state.toolchain.machine_stage.last_report
+    by = {(c["population"], c["slice"][0]): c["sdram"]["synaptic_matrix"] for c in rep["cores"]}
+    assert by[("post", 0)] == 16 + 10 * 259 * 4
+    assert by[("post", 256)] == 16 + 10 * 47 * 4
+    rows = int(stats.binom.ppf(1 - 1e-4 / (1000 * 256), 256, 0.1))
+    assert by[("few", 0)] == 16 + 4 * 256 * (rows + 3) * 4
     sim.end()

@@ -129,7 +129,7 @@ def build_machine_map(machine_spec, program, populations, projections, dt: float
     timings["core graph"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     vertex = np.array([i.vertex for i in infos], dtype=np.int64)
-    memory = sdram.core_memory(program, graph, vertex)
+    memory = sdram.core_memory(program, graph, vertex, projections)
     static = sum(memory[r] for r in sdram.SDRAM_REGIONS)
     dtcm = sum(memory[r] for r in sdram.DTCM_REGIONS)
     rec = sdram.recording_bytes_per_tick(program, populations, dt)

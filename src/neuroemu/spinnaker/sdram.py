@@ -20,21 +20,17 @@ formula below reproduces both:
   ``32 x n``, Expander ``4 x (2 + 9 n)`` (-> ``source_params``).
 
 sPyNNaker's placement report adds to these a remainder the data specification does not
-attribute (about 44 KB per neuron core, 408 bytes per Poisson core); it is not modelled.
+attribute (44,236 and 100,612 bytes for the two neuron cores, 408 bytes per Poisson core);
+it is not modelled.
 Spike-array and delay-extension cores are modelled (``system`` 204 bytes; arrays one word
 per tick with spikes and one per spike; delay extensions 8 header words and per stage and
 slot a bitfield of one bit per atom).
 
-Synaptic matrix: for each sending core a block of ``n_keys x (3 + max row length)`` 32-bit
-words (3 row-header words, one word per static synapse, rows padded to the longest row of
-the block) plus 16 bytes, the longest row taken from the rows actually built (exact for the
-guidebook example: 1616 bytes). sPyNNaker instead reserves a block for every core of the
-source population with the connector's statistical maximum row length
-(``get_n_connections_from_pre_vertex_maximum``): for random connectors it reserves more (the
-excitatory core of the 10k benchmark: 1,348,624 bytes there, 449,744 here), so this model
-may accept dense networks that sPyNNaker refuses. Recording: per tick one time word plus a
-spike bitfield of one bit per recorded neuron; per sample of ``v``/``gsyn`` one time word
-plus one word per neuron (sPyNNaker's "20 per-timestep" for 100 and 36 for 256 neurons).
+Synaptic matrix: as sPyNNaker reserves it (:mod:`.synaptic_matrix`): per incoming
+projection and source core a block for the connector's statistical maximum row length.
+Recording: per tick one time word plus a spike bitfield of one bit per recorded neuron; per
+sample of ``v``/``gsyn`` one time word plus one word per neuron (sPyNNaker's "20
+per-timestep" for 100 and 36 for 256 neurons).
 
 DTCM (64 KiB per core): the uint16 ring buffers (``slots x 2 types x 2^atom_bits``), the
 neuron state/parameter structs and the incoming-spike buffer (256 packets).
@@ -44,7 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroemu.spinnaker import kernel
+from neuroemu.spinnaker import kernel, synaptic_matrix
 from neuroemu.spinnaker.core_graph import CoreGraph
 
 WORD = 4
@@ -64,9 +60,7 @@ NEURON_BUILDER_BYTES = {kernel.CURR_EXP: 520, kernel.COND_EXP: 560}
 NEURON_RECORDING_BYTES = (52, 8)             # + per neuron
 #: SynapseParams: 7 header words + one ring-buffer shift per synapse type
 SYNAPSE_PARAMS_WORDS = 7
-ROW_HEADER_WORDS = 3
 POP_TABLE_WORDS = (2, 6)                     # + per source vertex
-SYN_BLOCKS_EXTRA_BYTES = 16
 POISSON_PARAMS_WORDS = 15
 POISSON_RATE_BYTES = 32
 POISSON_EXPANDER_WORDS = (2, 9)
@@ -127,7 +121,8 @@ def source_vertices(graph: CoreGraph, vertex: np.ndarray,
     return count, words.astype(np.int64)
 
 
-def core_memory(program, graph: CoreGraph, vertex: np.ndarray) -> dict[str, np.ndarray]:
+def core_memory(program, graph: CoreGraph, vertex: np.ndarray,
+                projections=()) -> dict[str, np.ndarray]:
     """Static SDRAM and DTCM bytes per core and region (recording is added per run);
     ``vertex[c]`` numbers the application vertex of core ``c``."""
     cores = program.cores
@@ -154,12 +149,7 @@ def core_memory(program, graph: CoreGraph, vertex: np.ndarray) -> dict[str, np.n
                                     + builder[neuron]
                                     + NEURON_RECORDING_BYTES[0] + NEURON_RECORDING_BYTES[1] * n)
     out["synapse_params"][neuron] = WORD * (SYNAPSE_PARAMS_WORDS + 2)
-    # synaptic blocks: edges into neuron cores with rows
-    rows = (graph.edge_max_row > 0) & neuron[graph.edge_tgt]
-    block = WORD * graph.n_keys[graph.edge_src[rows]] * (ROW_HEADER_WORDS +
-                                                          graph.edge_max_row[rows])
-    np.add.at(out["synaptic_matrix"], graph.edge_tgt[rows], block)
-    out["synaptic_matrix"][neuron] += SYN_BLOCKS_EXTRA_BYTES
+    out["synaptic_matrix"] = synaptic_matrix.reserved_bytes(program, projections)
     out["population_table"][neuron] = WORD * (POP_TABLE_WORDS[0] +
                                               POP_TABLE_WORDS[1] * n_sources[neuron])
     n = n_atoms[poisson]

@@ -39,6 +39,8 @@ def _peak_rss_mib() -> float:
 def worker(n: int, k: int, out: str) -> None:
     import pyNN.neuroemu_spinnaker as sim
 
+    from neuroemu.errors import MappingError
+
     t0 = time.perf_counter()
     sim.setup(timestep=1.0, mapping_only=True, report_dir=tempfile.mkdtemp())
     n_exc = int(0.8 * n)
@@ -58,7 +60,14 @@ def worker(n: int, k: int, out: str) -> None:
                        sim.StaticSynapse(weight=0.2, delay=1.0))
         post.record("spikes")
     t1 = time.perf_counter()
-    sim.run(1000.0)
+    try:
+        sim.run(1000.0)
+    except MappingError as err:       # the machine (like sPyNNaker) refuses the network
+        Path(out).write_text(json.dumps({
+            "neurons": n, "synapses": n * (k + 1), "build_s": t1 - t0,
+            "map_s": time.perf_counter() - t1, "mapping_error": str(err),
+            "peak_rss_mib": _peak_rss_mib()}))
+        return
     t2 = time.perf_counter()
     rep = sim.simulator.state.toolchain.machine_stage.last_report
     result = {
@@ -89,6 +98,10 @@ def main() -> None:
                             str(args.synapses), tmp.name], check=True)
             res = json.loads(Path(tmp.name).read_text())
         results.append(res)
+        if "mapping_error" in res:
+            print(f"{n:>9} neurons x {args.synapses} synapses: build {res['build_s']:7.2f} s  "
+                  f"refused after {res['map_s']:.2f} s: {res['mapping_error']}")
+            continue
         print(f"{n:>9} neurons x {args.synapses} synapses: build {res['build_s']:7.2f} s  map {res['map_s']:7.2f} s  "
               f"{res['cores']} cores on {res['chips']} chips ({res['machine']})  router "
               f"entries max {res['max_router_entries']} "

@@ -147,3 +147,20 @@ def test_reset_restarts_the_fault_stream():
     for a, b in zip(segments[0].spiketrains, segments[1].spiketrains):
         assert np.array_equal(np.asarray(a), np.asarray(b))
     sim.end()
+
+
+def test_losses_independent_of_thread_count():
+    """Routing (and the fault model in it) runs serially: any thread count, same losses."""
+    import numba
+
+    loss = {"drop_probability": 0.2, "router_capacity": 30, "reinjection": True, "seed": 4}
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        _, one, p_one, _ = _relay(loss, per_core=1, same_time=True)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        _, two, p_two, _ = _relay(loss, per_core=1, same_time=True)
+    finally:
+        numba.set_num_threads(before)
+    assert p_one == p_two and p_one["packets_dropped"] > 0
+    assert all(np.array_equal(a, b) for a, b in zip(one, two))

@@ -167,3 +167,21 @@ def test_equal_runs_reuse_the_mapping(tmp_path):
     assert reports[2]["provenance"]["packets_routed"] > reports[1]["provenance"][
         "packets_routed"] > 0
     sim.end()
+
+
+def test_guidebook_example_report_fits_one_screen(tmp_path):
+    """The text report of the guidebook example (examples/simple_example.py) is one
+    screen: at most 24 lines, naming the machine, both cores and their chip."""
+    sim.setup(timestep=1.0, min_delay=1.0, mapping_only=True, report_dir=tmp_path)
+    neurons = sim.Population(100, sim.IF_cond_exp(cm=0.25, tau_m=10.0, tau_refrac=2.0))
+    inputs = sim.Population(100, sim.SpikeSourcePoisson(rate=0.0))
+    sim.Projection(inputs, neurons, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=0.1, delay=2.0))
+    neurons.record("spikes")
+    sim.run(10_000.0)
+    _, runs = _reports(tmp_path)
+    lines = (runs[0] / "mapping.txt").read_text().splitlines()
+    assert len(lines) <= 24
+    assert lines[1].startswith("machine  48-chip board")
+    assert sum(line.startswith("(0,0,") for line in lines) == 2
+    sim.end()

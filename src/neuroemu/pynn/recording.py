@@ -61,11 +61,6 @@ class Recorder(recording.Recorder):
             self.sampling_intervals[variable.name] = float(sampling_interval)
         self._simulator.state.toolchain.recording_changed(self.population)
 
-    def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
-        segment = super()._get_current_segment(filter_ids, variables, clear)
-        for signal in segment.analogsignals:
-            signal.sampling_period = self.sampling_interval_of(signal.name) * signal.times.units
-        return segment
 
     def recorded_indices(self, name: str) -> np.ndarray:
         """Sorted indices (in the population) of the cells recording ``name``."""
@@ -93,6 +88,24 @@ class Recorder(recording.Recorder):
             np.zeros(self.population.size, dtype=np.int64)
         first = int(self.population.first_id)
         return {int(i): int(counts[int(i) - first]) for i in ids}
+
+    @property
+    def metadata(self):
+        """PyNN's Block annotations plus the machine's (e.g. ``mapping_only``)."""
+        return {**super().metadata, **self._machine_annotations()}
+
+    def _get_current_segment(self, filter_ids=None, variables="all", clear=False):
+        """PyNN's segment with each signal's own sampling period and the machine's
+        annotations (e.g. ``mapping_only``)."""
+        segment = super()._get_current_segment(filter_ids, variables, clear)
+        for signal in segment.analogsignals:
+            signal.sampling_period = self.sampling_interval_of(signal.name) * signal.times.units
+        segment.annotate(**self._machine_annotations())
+        return segment
+
+    def _machine_annotations(self) -> dict:
+        annotations = getattr(self._simulator.state.toolchain, "annotations", None)
+        return annotations() if annotations is not None else {}
 
     def _clear_simulator(self):
         self._simulator.state.toolchain.clear_recordings(self.population)

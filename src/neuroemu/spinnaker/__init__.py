@@ -2,6 +2,9 @@
 
 Scripts written for ``pyNN.spiNNaker`` run after changing only the import; the sPyNNaker
 extensions (``set_number_of_neurons_per_core``, ``additional_parameters``, ...) are accepted.
+Machine keywords of ``setup()`` (``machine``, ``mapping_only``, ``report_dir``,
+``packet_loss``, ``n_boards_required``, ``n_chips_required``): see
+:mod:`neuroemu.spinnaker.machine_stage`.
 """
 
 from __future__ import annotations
@@ -85,14 +88,19 @@ class _SpiNNakerPopulation:
                                 np.tile(times, index.size), data.T.reshape(-1)])
 
 
-def _configure(state, max_delay=None, constants="7.4.1", **extra):
+def _configure(state, max_delay=None, constants="7.4.1", machine=None, mapping_only=False,
+               report_dir=None, packet_loss=None, n_boards_required=None,
+               n_chips_required=None, **extra):
     if max_delay is not None:
         warnings.warn("setup(max_delay=...) is ignored on SpiNNaker: the maximum delay "
                       "follows from the ring buffer and delay extensions", NeuroemuWarning,
                       stacklevel=3)
     state.max_delay = float("inf")
-    state.toolchain.configure(constants=constants)
-    unknown = set(extra) - {"n_boards_required", "n_chips_required", "database_socket_addresses",
+    state.toolchain.configure(constants=constants, machine=machine, mapping_only=mapping_only,
+                              report_dir=report_dir, packet_loss=packet_loss,
+                              n_boards_required=n_boards_required,
+                              n_chips_required=n_chips_required)
+    unknown = set(extra) - {"database_socket_addresses",
                             "time_scale_factor", "graph_label", "n_synapse_cores", "rank",
                             "num_processes"}
     if unknown:

@@ -2,8 +2,9 @@
 
 Per tick (spec §1.3, §1.4):
 
-1. routing (serial): every spike packet sent in the previous tick is looked up in the routing
-   table (key -> [(core, synaptic row)]) and queued in the inbox of each target core;
+1. routing (serial, :func:`neuroemu.spinnaker.faults.route_packets`): every spike packet
+   sent in the previous tick is looked up in the routing table (key -> [(core, synaptic
+   row)]) and queued in the inbox of each target core (optionally through the fault model);
 2. cores (``prange``, each core owns its state, rows and ring buffer, so no races):
    * neuron core: process inbox rows into the uint16 ring buffer (saturating), transfer the
      slot of this tick into the synaptic state, update every neuron (s16.15), emit spikes;
@@ -25,6 +26,7 @@ from numba import njit, prange
 
 from neuroemu.engine.fixedpoint import decay_s1615, mul_s1615
 from neuroemu.spinnaker.current_sources import current_source_offset
+from neuroemu.spinnaker.faults import route_packets
 from neuroemu.spinnaker.poisson import poisson_core_tick
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
@@ -315,25 +317,17 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
               inbox_prow, inbox_n,
               pend_key, pend_cnt, pend_time, pend_n, out_key, out_cnt, out_n, prov,
               arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_fields, poisson_counts,
-              current_sources, stdp_tables, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col, rec_gi_col, rec_interval,
-              rec_row0, rec_v, rec_ge, rec_gi):
-    """Advance the machine from tick ``t_start`` by ``n_ticks`` ticks (state in place)."""
+              current_sources, stdp_tables, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col,
+              rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi, net):
+    """Advance the machine from tick ``t_start`` by ``n_ticks`` ticks (state in place);
+    ``net`` is the routing state of :mod:`neuroemu.spinnaker.faults`."""
     n_cores = cores.shape[0]
     for step in range(n_ticks):
         t = t_start + step
         # 1. route last tick's packets into the inboxes of their target cores
-        for q in range(pend_n[0]):
-            key = pend_key[q]
-            for r in range(route_ptr[key], route_ptr[key + 1]):
-                c = route_core[r]
-                slot = cores[c, C_INBOX_OFF] + inbox_n[c]
-                inbox_row[slot] = route_row[r]
-                inbox_len[slot] = route_len[r]
-                inbox_cnt[slot] = pend_cnt[q]
-                inbox_time[slot] = pend_time[q]
-                inbox_prow[slot] = route_prow[r]
-                inbox_n[c] += 1
-        pend_n[0] = 0
+        route_packets(cores[:, C_INBOX_OFF], pend_key, pend_cnt, pend_time, pend_n, route_ptr,
+                      route_core, route_row, route_len, route_prow, inbox_row, inbox_len,
+                      inbox_cnt, inbox_time, inbox_prow, inbox_n, net)
         # 2. every core does its tick
         for c in prange(n_cores):
             kind = cores[c, C_KIND]

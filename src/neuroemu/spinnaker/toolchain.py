@@ -7,6 +7,7 @@ network changes), the machine program and its state (kept across ``run`` calls, 
 
 from __future__ import annotations
 
+import time
 import warnings
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from neuroemu.errors import InvalidParameterError, NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn.populations import spike_trains
 from neuroemu.spinnaker import cells, kernel
+from neuroemu.spinnaker.machine_stage import MachineStage
 from neuroemu.spinnaker.neuron_constants import CONSTANT_MODES
 from neuroemu.spinnaker.program import MachineProgram, Mapping, _rec_layout
 
@@ -46,13 +48,16 @@ class SpiNNakerToolchain:
         self._data: dict[int, dict] = {}
         self.current_sources: list = []
         self.provenance = {"ring_buffer_saturations": 0, "spikes_sent": 0}
+        self.machine_stage = MachineStage()
 
     # -- configuration ------------------------------------------------------------------
-    def configure(self, constants: str = "7.4.1") -> None:
+    def configure(self, constants: str = "7.4.1", **machine_settings) -> None:
+        """``constants`` mode and the machine keywords of :class:`MachineStage`."""
         if constants not in CONSTANT_MODES:
             raise ValueError(f"setup(constants={constants!r}): allowed values are "
                              f"{', '.join(CONSTANT_MODES)}")
         self.constants = constants
+        self.machine_stage.configure(**machine_settings)
 
     # -- notifications from the PyNN layer ------------------------------------------------
     def network_changed(self, what: str, label) -> None:
@@ -169,16 +174,27 @@ class SpiNNakerToolchain:
     # -- running ------------------------------------------------------------------------
     def run(self, n_ticks: int) -> None:
         t_now = self.state.ticks
+        t0 = time.perf_counter()
+        host_mapping = self.mapping
+        timings = {"partition, weights, delays": time.perf_counter() - t0}
+        t0 = time.perf_counter()
         if self._program is None:
-            self._program = MachineProgram(self.mapping, self.state.projections,
+            self._program = MachineProgram(host_mapping, self.state.projections,
                                            self.constants, t_now, self.current_sources)
             self._params_dirty = False
         elif self._params_dirty:
             self._program.update_neuron_parameters()
             self._program.update_spike_arrays(t_now)
             self._params_dirty = False
-        if n_ticks == 0:
+        timings["machine program (rows, parameters)"] = time.perf_counter() - t0
+        stage = self.machine_stage
+        mm = stage.prepare(self._program, self.state.populations, self.state.projections,
+                           self.state.dt, n_ticks)
+        if n_ticks == 0 or stage.mapping_only:
+            stage.write(mm, self.state.dt, n_ticks, self.provenance, timings, 0)
             return
+        sent_before, counts_before = stage.counters(mm)
+        t0 = time.perf_counter()
         prog = self._program
         m = prog.mapping
         pops = self.state.populations
@@ -198,8 +214,11 @@ class SpiNNakerToolchain:
             prog.inbox_n, prog.pend_key,
             prog.pend_cnt, prog.pend_time, prog.pend_n, prog.out_key, prog.out_cnt,
             prog.out_n, prog.prov, prog.arr_ptr, prog.arr_tick, prog.arr_atom, prog.arr_cnt,
-            prog.hist, prog.poisson, prog.poisson_counts, prog.current_sources, prog.stdp, spike_col, rec_spikes, v_col,
-            ge_col, gi_col, interval, row0, rec_v, rec_ge, rec_gi)
+            prog.hist, prog.poisson, prog.poisson_counts, prog.current_sources, prog.stdp,
+            spike_col, rec_spikes, v_col, ge_col, gi_col, interval, row0, rec_v, rec_ge, rec_gi,
+            mm.net)
+        timings["simulation"] = time.perf_counter() - t0
+        router_packets = stage.count(mm, sent_before, counts_before)
         saturated = int(prog.prov[:, kernel.PROV_SATURATED].sum()) - saturated_before
         self.provenance["ring_buffer_saturations"] += saturated
         self.provenance["spikes_sent"] = int(prog.prov[:, kernel.PROV_SPIKES].sum())
@@ -209,6 +228,7 @@ class SpiNNakerToolchain:
         self._store(t_now, spike_col, rec_spikes, {
             "v": (v_col, rec_v), "gsyn_exc": (ge_col, rec_ge), "gsyn_inh": (gi_col, rec_gi)},
             n_rows)
+        stage.write(mm, self.state.dt, n_ticks, self.provenance, timings, router_packets)
 
     def _sampling(self, m: Mapping, t_now: int, n_ticks: int):
         """Per recorded signal (rows of ``_SIGNALS``) and atom: sampling interval in ticks,
@@ -283,3 +303,7 @@ class SpiNNakerToolchain:
         """Machine back to time 0: state from initial values, rings flushed, Poisson reseeded."""
         self._program = None
         self._data = {}
+
+    def annotations(self) -> dict:
+        """neo annotations of this machine's data: mapping-only flag and report path."""
+        return self.machine_stage.annotations()

@@ -1,0 +1,120 @@
+"""Mapping time of a Brunel-like network on the SpiNNaker machine model (mapping only).
+
+For each size N (default 10k and 100k; 1M on request) a fresh Python process builds
+N neurons (80 % excitatory, 20 % inhibitory IF_curr_exp), 100 incoming synapses per neuron
+(80 from the excitatory, 20 from the inhibitory population, FixedNumberPreConnector,
+delay 1.5 ms) plus one Poisson source per neuron (one-to-one, one source population per
+cell population), records all spikes, and calls
+``sim.run(1000)`` with ``setup(mapping_only=True, machine=None)``: the smallest machine that
+fits is chosen, everything is placed and routed, the report is written, nothing simulated.
+
+Measured (wall clock, seconds): ``build`` (populations + projections), ``map`` (the whole
+``run``), the report's stage times, and the peak resident memory; plus cores, chips, boards
+and the largest router table.
+
+    python benchmarks/bench_mapping.py                   # 10k, 100k
+    python benchmarks/bench_mapping.py --sizes 1000000 --json bench_mapping.json
+    python benchmarks/bench_mapping.py --sizes 1000000 --synapses 10   # less memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SYNAPSES_PER_NEURON = 100
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def worker(n: int, k: int, out: str) -> None:
+    import pyNN.neuroemu_spinnaker as sim
+
+    from neuroemu.errors import MappingError
+
+    t0 = time.perf_counter()
+    sim.setup(timestep=1.0, mapping_only=True, report_dir=tempfile.mkdtemp())
+    n_exc = int(0.8 * n)
+    exc = sim.Population(n_exc, sim.IF_curr_exp(), label="exc")
+    inh = sim.Population(n - n_exc, sim.IF_curr_exp(), label="inh")
+    rng = sim.NumpyRNG(seed=42)
+    ce = int(0.8 * k)
+    for i, post in enumerate((exc, inh)):
+        noise = sim.Population(post.size, sim.SpikeSourcePoisson(rate=10.0),
+                               label=f"noise_{post.label}", additional_parameters={"seed": i})
+        sim.Projection(exc, post, sim.FixedNumberPreConnector(ce, rng=rng),
+                       sim.StaticSynapse(weight=0.1, delay=1.5), receptor_type="excitatory")
+        sim.Projection(inh, post, sim.FixedNumberPreConnector(k - ce,
+                                                              rng=rng),
+                       sim.StaticSynapse(weight=-0.5, delay=1.5), receptor_type="inhibitory")
+        sim.Projection(noise, post, sim.OneToOneConnector(),
+                       sim.StaticSynapse(weight=0.2, delay=1.0))
+        post.record("spikes")
+    t1 = time.perf_counter()
+    try:
+        sim.run(1000.0)
+    except MappingError as err:       # the machine (like sPyNNaker) refuses the network
+        Path(out).write_text(json.dumps({
+            "neurons": n, "synapses": n * (k + 1), "build_s": t1 - t0,
+            "map_s": time.perf_counter() - t1, "mapping_error": str(err),
+            "peak_rss_mib": _peak_rss_mib()}))
+        return
+    t2 = time.perf_counter()
+    rep = sim.simulator.state.toolchain.machine_stage.last_report
+    result = {
+        "neurons": n, "synapses": n * (k + 1), "build_s": t1 - t0,
+        "map_s": t2 - t1, "stages_s": rep["timings_s"], "cores": rep["totals"]["cores"],
+        "chips": rep["totals"]["chips"], "boards": rep["machine"]["boards"],
+        "machine": rep["machine"]["name"],
+        "max_router_entries": max(c["router_entries"] for c in rep["chips"]),
+        "max_router_entries_uncompressed": max(c["router_entries_uncompressed"]
+                                               for c in rep["chips"]),
+        "peak_rss_mib": _peak_rss_mib(),
+    }
+    sim.end()
+    Path(out).write_text(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--synapses", type=int, default=SYNAPSES_PER_NEURON,
+                        help="recurrent synapses per neuron (default 100)")
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args()
+    results = []
+    for n in args.sizes:
+        with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
+            subprocess.run([sys.executable, __file__, "--worker", str(n),
+                            str(args.synapses), tmp.name], check=True)
+            res = json.loads(Path(tmp.name).read_text())
+        results.append(res)
+        if "mapping_error" in res:
+            print(f"{n:>9} neurons x {args.synapses} synapses: build {res['build_s']:7.2f} s  "
+                  f"refused after {res['map_s']:.2f} s: {res['mapping_error']}")
+            continue
+        print(f"{n:>9} neurons x {args.synapses} synapses: build {res['build_s']:7.2f} s  map {res['map_s']:7.2f} s  "
+              f"{res['cores']} cores on {res['chips']} chips ({res['machine']})  router "
+              f"entries max {res['max_router_entries']} "
+              f"({res['max_router_entries_uncompressed']} uncompressed)  "
+              f"peak {res['peak_rss_mib']:.0f} MiB")
+        print("           stages: " + ", ".join(f"{k} {v:.2f}"
+                                               for k, v in res["stages_s"].items()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    else:
+        main()

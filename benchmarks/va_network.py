@@ -13,7 +13,7 @@ Differences, all in keyword arguments:
 * ``setup()`` gets only ``timestep``, ``min_delay`` and ``max_delay`` (the example also
   passes ``threads=1`` and file names for the NeuroML backend).
 
-Used by ``benchmarks/bench_va.py`` and ``tests/test_cross_nest.py``.
+Used by ``benchmarks/run_va.py`` and ``tests/test_cross_nest.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import dataclasses
 from typing import Any
 
 from pyNN.random import NumpyRNG, RandomDistribution
+
+from neuroemu.bench.measures import spike_statistics  # noqa: F401  (used by the tests)
 
 #: seed of the example's NumpyRNG
 DEFAULT_SEED = 98765
@@ -145,31 +147,3 @@ def build_va(sim, benchmark: str = "CUBA", n_cells: int = 4000, dt: float = 0.1,
         exc[0, 1].record("v")
     return VANetwork(sim=sim, benchmark=benchmark, dt=dt, delay=delay, exc=exc, inh=inh,
                      ext=ext, projections=prj, params=p)
-
-
-def spike_statistics(spiketrains, t_stop: float, min_spikes: int = 3) -> dict[str, float]:
-    """Population statistics of a list of neo SpikeTrains (times in ms).
-
-    ``rate``: mean firing rate over all cells (Hz); ``cv``: mean coefficient of variation
-    of the inter-spike intervals over cells with at least ``min_spikes`` spikes (nan if
-    none); ``n_spikes``; ``n_cells``; ``n_cv_cells``.
-    """
-    import numpy as np
-
-    n_spikes = 0
-    cvs = []
-    for st in spiketrains:
-        t = np.sort(np.asarray(st.rescale("ms").magnitude, dtype=float))
-        n_spikes += t.size
-        if t.size >= min_spikes:
-            isi = np.diff(t)
-            if isi.mean() > 0:
-                cvs.append(isi.std() / isi.mean())
-    n_cells = len(spiketrains)
-    return {
-        "rate": n_spikes / (n_cells * t_stop / 1000.0) if n_cells else float("nan"),
-        "cv": float(np.mean(cvs)) if cvs else float("nan"),
-        "n_spikes": int(n_spikes),
-        "n_cells": int(n_cells),
-        "n_cv_cells": len(cvs),
-    }

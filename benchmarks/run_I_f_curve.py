@@ -4,12 +4,8 @@ current (``i_offset``), no synaptic input. Guidebook chapter 7 example task.
     python run_I_f_curve.py neuroemu_spinnaker        # or nest, brian2, ...
 
 Quality: the firing rates against the closed-form rate of a leaky integrate-and-fire
-neuron with a constant current (for IF_cond_exp without synaptic input the conductances
-stay zero, so it is that LIF):
-
-    f(I) = 1 / (tau_refrac + tau_m ln((R I + v_rest - v_reset) / (R I + v_rest - v_thresh)))
-
-for R I > v_thresh - v_rest, else 0 (R = tau_m / cm). The measured rate of a cell is
+neuron with a constant current (``lif_theory.lif_rate``; for IF_cond_exp without synaptic
+input the conductances stay zero, so it is that LIF). The measured rate of a cell is
 (n - 1) / (last - first spike) with two or more spikes (the first interval starts from
 the initial v, not from reset), else n / duration.
 """
@@ -17,6 +13,7 @@ the initial v, not from reset), else n / duration.
 from __future__ import annotations
 
 import numpy as np
+from lif_theory import lif_rate
 
 from neuroemu.bench.measures import spike_times_ms
 from neuroemu.bench.task import quick, start_task
@@ -26,17 +23,7 @@ CELL = {"cm": 1.0, "tau_m": 20.0, "v_rest": -65.0, "v_reset": -65.0, "v_thresh":
         "e_rev_I": -70.0}
 I_MAX = 2.0     # nA; rheobase is (v_thresh - v_rest) cm / tau_m = 0.75 nA
 DT = 0.1        # ms
-
-
-def lif_rate(current: np.ndarray, p: dict) -> np.ndarray:
-    """Closed-form LIF firing rate (Hz) for constant currents (nA), parameters ``p``."""
-    r_i = current * p["tau_m"] / p["cm"]                       # mV
-    above = r_i > p["v_thresh"] - p["v_rest"]
-    rate = np.zeros_like(current)
-    num = r_i[above] + p["v_rest"] - p["v_reset"]
-    den = r_i[above] + p["v_rest"] - p["v_thresh"]
-    rate[above] = 1000.0 / (p["tau_refrac"] + p["tau_m"] * np.log(num / den))
-    return rate
+LIF_KEYS = ("cm", "tau_m", "v_rest", "v_reset", "v_thresh", "tau_refrac")
 
 
 def measured_rate(times: np.ndarray, duration: float) -> float:
@@ -64,7 +51,7 @@ def main() -> None:
     sim.end()
 
     rates = np.array([measured_rate(t, duration) for t in spike_times_ms(trains)])
-    theory = lif_rate(currents, CELL)
+    theory = lif_rate(currents, **{k: CELL[k] for k in LIF_KEYS})
     err = rates - theory
     run.quality("rate_rms_error", float(np.sqrt(np.mean(err**2))), "norm", "Hz")
     run.quality("rate_max_abs_error", float(np.max(np.abs(err))), "norm", "Hz")

@@ -47,13 +47,19 @@ def test_microcircuit_weights_match_the_paper():
 
 
 def _psp_peak_numerical(cm, tau_m, tau_syn, w=1.0):
+    """Integrate v' = -v/tau_m + i/cm, i' = -i/tau_syn from i(0) = w; the peak is where v'
+    changes sign."""
     def rhs(_t, y):
         v, i = y
         return [(-v / tau_m) + i / cm, -i / tau_syn]
 
-    sol = solve_ivp(rhs, (0, 10 * tau_m), [0.0, w], max_step=tau_syn / 50, rtol=1e-9,
-                    atol=1e-12)
-    return sol.y[0].max()
+    def slope(t, y):
+        return rhs(t, y)[0]
+
+    slope.terminal = True
+    slope.direction = -1
+    sol = solve_ivp(rhs, (0, 2 * tau_m), [0.0, w], events=slope, rtol=1e-10, atol=1e-12)
+    return sol.y_events[0][0][0]
 
 
 @settings(deadline=None, max_examples=30)

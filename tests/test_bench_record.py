@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import warnings
 
 import pytest
 from hypothesis import given
@@ -121,7 +122,8 @@ def test_taskrun_writes_a_valid_record_where_the_runner_says(tmp_path, monkeypat
     assert quick()
     run = TaskRun("M", "t", "nest")
     with run.timed("run_time"):
-        sum(range(1000))
+        warnings.warn("4 ring-buffer additions saturated", UserWarning, stacklevel=1)
+        warnings.warn("4 ring-buffer additions saturated", UserWarning, stacklevel=1)
     run.add_run_performance(sim_duration_ms=500.0, synaptic_events=1000.0)
     run.quality("rate_exc", 5.0, "rate", "Hz")
     assert run.write() == target
@@ -133,7 +135,8 @@ def test_taskrun_writes_a_valid_record_where_the_runner_says(tmp_path, monkeypat
     assert math.isclose(values["real_time_factor"]["value"], run_time / 0.5)
     assert math.isclose(values["synaptic_events_per_s"]["value"], 1000.0 / run_time)
     assert values["peak_memory"]["units"] == "B" and values["peak_memory"]["value"] > 0
-    assert data["configuration"] == {"system": "nest", "quick": True}
+    assert data["configuration"] == {"system": "nest", "quick": True, "warnings": [
+        "UserWarning: 4 ring-buffer additions saturated"]}
     assert run.figure_path("raster") == tmp_path / "out" / "rec_raster.png"
 
 

@@ -113,6 +113,14 @@ def test_restricted_task_is_excluded(suite_dir, tmp_path):
     assert "restricted to nest" in outcome.message
 
 
+def test_low_level_task_runs_once_without_system(suite_dir, tmp_path):
+    task = Task("Toy", "t1", "toy.py spikey_lowlevel 3")
+    outcome = run_task(task, None, suite_dir, tmp_path / "r", timeout=60)
+    assert outcome.status == OK, outcome.message
+    assert outcome.record_path == tmp_path / "r" / "native" / "Toy_t1.json"
+    assert run_task(task, "nest", suite_dir, tmp_path / "r", timeout=60).status == EXCLUDED
+
+
 def test_command_argv_uses_this_interpreter(tmp_path):
     assert command_argv("run.py nest --x 1", tmp_path) == [
         sys.executable, str(tmp_path / "run.py"), "nest", "--x", "1"]
@@ -168,6 +176,11 @@ def test_neuroemu_bench_end_to_end(tmp_path):
     assert record["configuration"]["quick"] is True
     assert (out / "neuroemu_spinnaker" / "IF_cond_exp_I_f_curve_I_f.png").exists()
     assert "IF_cond_exp / I_f_curve" in (out / "comparison.md").read_text()
+    # --no-run rebuilds the comparison from the records left in --output
+    (out / "comparison.md").unlink()
+    assert neuroemu_main(["bench", "--suite", str(suite), "--no-run", "--output", str(out),
+                          "--systems", "neuroemu_spinnaker"]) == 0
+    assert "| IF_cond_exp/I_f_curve | neuroemu_spinnaker |" in (out / "comparison.md").read_text()
 
 
 def test_python_m_entry_point_and_bad_suite(tmp_path):

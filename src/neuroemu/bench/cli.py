@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import neuroemu
-from neuroemu.bench.compare import comparisons, markdown, run_time_figure
+from neuroemu.bench.compare import comparisons, markdown, overview, run_time_figure
 from neuroemu.bench.progress import Progress
-from neuroemu.bench.runner import FAILED, TIMEOUT, Outcome, run_task
+from neuroemu.bench.runner import FAILED, TIMEOUT, Outcome, existing_record, run_task
 from neuroemu.bench.spec import SpecError, load_suite, select
 
 DEFAULT_SYSTEMS = "neuroemu_spinnaker,nest,brian2"
@@ -59,6 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default %(default)s)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes for CI; skips the tasks marked long")
+    parser.add_argument("--no-run", action="store_true",
+                        help="run nothing: rebuild the comparison from the records already "
+                             "in --output")
     parser.add_argument("--timeout", type=_positive, default=3600.0,
                         help="seconds per task and system (default %(default)s)")
 
@@ -99,13 +102,16 @@ def run(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = []
     for task, system in jobs:
         progress.start(f"{task.model}/{task.name} [{system or 'native'}]")
-        outcome = run_task(task, system, suite.resolve().parent, args.output, args.timeout,
-                           args.quick)
+        if args.no_run:
+            outcome = existing_record(task, system, args.output)
+        else:
+            outcome = run_task(task, system, suite.resolve().parent, args.output,
+                               args.timeout, args.quick)
         progress.finish(outcome.status, outcome.wall_time, outcome.message)
         outcomes.append(outcome)
 
     comps = comparisons(outcomes, args.baseline)
-    table = markdown(comps) if comps else "(no successful task)\n"
+    table = (overview(comps) + "\n" + markdown(comps)) if comps else "(no successful task)\n"
     args.output.mkdir(parents=True, exist_ok=True)
     meta = machine_description()
     meta.update(suite=str(suite), systems=args.systems, baseline=args.baseline,

@@ -122,6 +122,33 @@ def markdown(comps: list[dict]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+#: the performance results of the overview table, with their column titles
+OVERVIEW = (("setup_time", "setup"), ("run_time", "run"), ("real_time_factor", "RTF"),
+            ("peak_memory", "peak memory"), ("synaptic_events_per_s", "syn. events/s"))
+
+
+def overview(comps: list[dict]) -> str:
+    """One markdown row per task and system: the OVERVIEW results (with ratios to the
+    baseline) and the rate correlation with the baseline."""
+    rows = ["| task | system | " + " | ".join(t for _, t in OVERVIEW) + " | rate corr. |",
+            "|---|---|" + "---|" * (len(OVERVIEW) + 1)]
+    for c in comps:
+        systems = sorted(c["systems"], key=lambda s: (s != c["baseline"], s))
+        for s in systems:
+            e = c["systems"][s]
+            cells = []
+            for name, _ in OVERVIEW:
+                v = e["values"].get(name)
+                txt = "–" if v is None else _fmt(v["value"], v.get("units"))
+                if name in e["ratios"]:
+                    txt += f" (×{e['ratios'][name]:.2g})"
+                cells.append(txt)
+            r = e.get("rate_correlation")
+            cells.append("–" if r is None else f"{r:.2f}")
+            rows.append(f"| {c['model']}/{c['task']} | {s} | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def run_time_figure(comps: list[dict], path) -> None:
     """Grouped bars of ``run_time`` per task and system (log scale)."""
     import matplotlib

@@ -75,6 +75,19 @@ def _tail(path: Path, n: int = 3) -> str:
     return " | ".join(lines[-n:])
 
 
+def existing_record(task: Task, system: str | None, output: Path) -> Outcome:
+    """The record an earlier run left in ``output`` (status ``skipped`` if there is none)."""
+    path = record_path_for(output, task, system)
+    if not path.exists():
+        return Outcome(task, system, SKIPPED, f"no record at {path}")
+    try:
+        data = json.loads(path.read_text())
+        check_record(data, model=task.model, task=task.name)
+    except (json.JSONDecodeError, RecordError) as exc:
+        return Outcome(task, system, FAILED, f"invalid record {path}: {exc}")
+    return Outcome(task, system, OK, record=data, record_path=path)
+
+
 def run_task(task: Task, system: str | None, suite_dir: Path, output: Path,
              timeout: float, quick: bool = False) -> Outcome:
     """Run ``task`` on ``system`` (None for a task without placeholder); never raises for

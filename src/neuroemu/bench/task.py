@@ -18,6 +18,7 @@ import os
 import resource
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,10 +65,28 @@ class TaskRun:
 
     @contextlib.contextmanager
     def timed(self, name: str) -> Iterator[None]:
-        """Time the block (wall clock) as the performance result ``name`` in seconds."""
-        t0 = time.perf_counter()
-        yield
-        self.performance(name, time.perf_counter() - t0, "time", "s")
+        """Time the block (wall clock) as the performance result ``name`` in seconds, keeping
+        its warnings (:meth:`keeping_warnings`)."""
+        with self.keeping_warnings():
+            t0 = time.perf_counter()
+            yield
+            self.performance(name, time.perf_counter() - t0, "time", "s")
+
+    @contextlib.contextmanager
+    def keeping_warnings(self) -> Iterator[None]:
+        """Copy every warning raised in the block into ``configuration["warnings"]`` (e.g. a
+        machine's ring-buffer saturations) and still show it on stderr."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                kept = self.configuration.setdefault("warnings", [])
+                for w in caught:
+                    text = f"{w.category.__name__}: {w.message}"
+                    if text not in kept:
+                        kept.append(text)
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
     def time_of(self, name: str) -> float:
         """The value of an already recorded result."""

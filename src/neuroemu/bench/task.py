@@ -76,17 +76,18 @@ class TaskRun:
     def keeping_warnings(self) -> Iterator[None]:
         """Copy every warning raised in the block into ``configuration["warnings"]`` (e.g. a
         machine's ring-buffer saturations) and still show it on stderr."""
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 yield
-            finally:
-                kept = self.configuration.setdefault("warnings", [])
-                for w in caught:
-                    text = f"{w.category.__name__}: {w.message}"
-                    if text not in kept:
-                        kept.append(text)
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        finally:
+            kept = self.configuration.setdefault("warnings", [])
+            for w in caught:
+                text = f"{w.category.__name__}: {w.message}"
+                if text not in kept:
+                    kept.append(text)
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
     def time_of(self, name: str) -> float:
         """The value of an already recorded result."""

@@ -56,7 +56,7 @@ def main() -> None:
     run.quality("rate_rms_error", float(np.sqrt(np.mean(err**2))), "norm", "Hz")
     run.quality("rate_max_abs_error", float(np.max(np.abs(err))), "norm", "Hz")
     run.quality("max_rate", float(rates.max()), "rate", "Hz")
-    run.add_run_performance(duration, synaptic_events=0.0)
+    run.add_run_performance(duration, synaptic_events=None)
 
     import matplotlib.pyplot as plt
 

@@ -58,7 +58,7 @@ def main() -> None:
                 max=float(np.nanmax(cvs)))
     scaled = np.concatenate([np.diff(t) * r / 1000.0 for t, r in zip(times, rates)])
     run.quality("isi_ks_pvalue", float(stats.kstest(scaled, "expon").pvalue), "p-value")
-    run.add_run_performance(duration, synaptic_events=0.0)
+    run.add_run_performance(duration, synaptic_events=None)
 
     import matplotlib.pyplot as plt
 

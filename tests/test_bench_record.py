@@ -145,6 +145,15 @@ def test_taskrun_writes_a_valid_record_where_the_runner_says(tmp_path, monkeypat
     assert run.figure_path("raster") == tmp_path / "out" / "rec_raster.png"
 
 
+def test_no_synaptic_events_for_a_network_without_synapses():
+    run = TaskRun("M", "t", "nest")
+    with run.timed("run_time"):
+        pass
+    run.add_run_performance(sim_duration_ms=1000.0, synaptic_events=None)
+    names = {r["name"] for r in run.record()["results"]}
+    assert names == {"run_time", "real_time_factor", "peak_memory"}
+
+
 def test_taskrun_default_path_without_runner(monkeypatch):
     monkeypatch.delenv(RECORD_ENV, raising=False)
     assert str(TaskRun("M", "t", "nest").record_path()) == "M_t_nest.json"

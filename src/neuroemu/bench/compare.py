@@ -72,7 +72,7 @@ def _fmt(value: float, units: str | None) -> str:
     mag = abs(value)
     if units == "B":
         return f"{value / 2**20:.0f} MiB"
-    if mag != 0 and (mag >= 1e5 or mag < 1e-3):
+    if mag != 0 and (mag >= 1e4 or mag < 1e-3):
         txt = f"{value:.3g}"
     elif float(value).is_integer():
         txt = f"{value:.0f}"

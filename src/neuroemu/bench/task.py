@@ -96,16 +96,19 @@ class TaskRun:
                 return r["value"]
         raise KeyError(f"no result named {name!r} yet in {self.model}/{self.task}")
 
-    def add_run_performance(self, sim_duration_ms: float, synaptic_events: float) -> None:
+    def add_run_performance(self, sim_duration_ms: float,
+                            synaptic_events: float | None) -> None:
         """Real-time factor, synaptic events per second of run time, peak memory.
 
         Needs a ``run_time`` result; ``synaptic_events`` is the number of spike deliveries
-        to synapses during the run (see :func:`neuroemu.bench.measures.synaptic_events`).
+        to synapses during the run (see :func:`neuroemu.bench.measures.synaptic_events`),
+        None for a network without synapses.
         """
         run_time = self.time_of("run_time")
         self.performance("real_time_factor", run_time / (sim_duration_ms / 1000.0), "ratio")
-        self.performance("synaptic_events", synaptic_events, "count")
-        if run_time > 0:
+        if synaptic_events is not None:
+            self.performance("synaptic_events", synaptic_events, "count")
+        if synaptic_events is not None and run_time > 0:
             self.performance("synaptic_events_per_s", synaptic_events / run_time, "rate",
                              "1/s")
         self.performance("peak_memory", peak_memory_bytes(), "memory", "B")

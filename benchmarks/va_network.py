@@ -23,8 +23,6 @@ from typing import Any
 
 from pyNN.random import NumpyRNG, RandomDistribution
 
-from neuroemu.bench.measures import spike_statistics  # noqa: F401  (used by the tests)
-
 #: seed of the example's NumpyRNG
 DEFAULT_SEED = 98765
 #: the example's run time (ms)

@@ -43,7 +43,8 @@ import importlib, json, sys
 bench_dir, simulator, benchmark, n_cells, dt, out = sys.argv[1:7]
 sys.path.insert(0, bench_dir)
 sim = importlib.import_module("pyNN." + simulator)
-from va_network import TSTOP, build_va, spike_statistics
+from va_network import TSTOP, build_va
+from neuroemu.bench.measures import spike_statistics
 net = build_va(sim, benchmark, n_cells=int(n_cells), dt=float(dt), record_v=False)
 sim.run(TSTOP)
 res = {"t_stop": TSTOP}

@@ -13,7 +13,7 @@ from pathlib import Path
 import neuroemu
 from neuroemu.bench.compare import comparisons, markdown, overview, run_time_figure
 from neuroemu.bench.progress import Progress
-from neuroemu.bench.runner import FAILED, TIMEOUT, Outcome, existing_record, run_task
+from neuroemu.bench.runner import FAILED, OK, TIMEOUT, Outcome, existing_record, run_task
 from neuroemu.bench.spec import SpecError, load_suite, select
 
 DEFAULT_SYSTEMS = "neuroemu_spinnaker,nest,brian2"
@@ -97,6 +97,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"neuroemu bench: no task of {suite} matches --tasks {args.tasks}",
               file=sys.stderr)
         return 2
+    outcomes = run_jobs(tasks, args, suite.resolve().parent)
+    write_reports(outcomes, args, suite)
+    return 1 if any(o.status in (FAILED, TIMEOUT) for o in outcomes) else 0
+
+
+def run_jobs(tasks: list, args: argparse.Namespace, suite_dir: Path) -> list[Outcome]:
+    """Every task on every system (once if it has no placeholder), with progress lines."""
     jobs = [(t, s) for t in tasks for s in (args.systems if t.needs_system else [None])]
     progress = Progress(len(jobs))
     outcomes: list[Outcome] = []
@@ -105,11 +112,14 @@ def run(args: argparse.Namespace) -> int:
         if args.no_run:
             outcome = existing_record(task, system, args.output)
         else:
-            outcome = run_task(task, system, suite.resolve().parent, args.output,
-                               args.timeout, args.quick)
+            outcome = run_task(task, system, suite_dir, args.output, args.timeout, args.quick)
         progress.finish(outcome.status, outcome.wall_time, outcome.message)
         outcomes.append(outcome)
+    return outcomes
 
+
+def write_reports(outcomes: list[Outcome], args: argparse.Namespace, suite: Path) -> None:
+    """``summary.json``, ``comparison.md`` (also printed) and ``comparison.png``."""
     comps = comparisons(outcomes, args.baseline)
     table = (overview(comps) + "\n" + markdown(comps)) if comps else "(no successful task)\n"
     args.output.mkdir(parents=True, exist_ok=True)
@@ -131,10 +141,9 @@ def run(args: argparse.Namespace) -> int:
     run_time_figure(comps, args.output / "comparison.png")
     print(header + table)
     for o in outcomes:
-        if o.status not in ("ok",):
+        if o.status != OK:
             print(f"{o.status}: {o.label} {o.message}")
     print(f"records, logs and figures in {args.output}", file=sys.stderr)
-    return 1 if any(o.status in (FAILED, TIMEOUT) for o in outcomes) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

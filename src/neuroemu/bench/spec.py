@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 #: ``{system}`` or ``{system=name1,name2}``
@@ -133,8 +134,6 @@ def load_suite(path: str | Path) -> list[Task]:
 def select(tasks: list[Task], patterns: list[str] | None, quick: bool) -> list[Task]:
     """Tasks matching any of ``patterns`` (``task``, ``model``, ``model/task``; shell-style
     wildcards allowed), without the ``long`` ones when ``quick``."""
-    from fnmatch import fnmatchcase
-
     def wanted(t: Task) -> bool:
         if not patterns:
             return True

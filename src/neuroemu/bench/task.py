@@ -109,7 +109,7 @@ class TaskRun:
         if synaptic_events is not None:
             self.performance("synaptic_events", synaptic_events, "count")
         if synaptic_events is not None and run_time > 0:
-            self.performance("synaptic_events_per_s", synaptic_events / run_time, "rate",
+            self.performance("synaptic_events_per_s", synaptic_events / run_time, "throughput",
                              "1/s")
         self.performance("peak_memory", peak_memory_bytes(), "memory", "B")
 

@@ -23,6 +23,8 @@ import numpy as np
 from lif_theory import exp_psp_peak_per_nA
 from pyNN.random import NumpyRNG, RandomDistribution
 
+from neuroemu.bench.seeds import setup_seed_kwargs, source_seed_kwargs
+
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
 #: full-scale neuron numbers (Table 5)
 N_FULL = np.array([20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948])
@@ -94,12 +96,13 @@ class Microcircuit:
                 "k_ext": K_EXT.tolist(), "delays_ms": [DELAY_E, DELAY_I]}
 
 
-def build(sim, scale: float, dt: float, seed: int = SEED) -> Microcircuit:
-    """``sim.setup()`` and the network at ``scale``; spikes of every neuron recorded."""
+def build(sim, scale: float, dt: float, seed: int = SEED, system: str = "") -> Microcircuit:
+    """``sim.setup()`` and the network at ``scale``; spikes of every neuron recorded.
+    ``system`` (the backend name) selects how the Poisson background is seeded."""
     sizes = population_sizes(scale)
     n_syn = synapse_numbers(scale)
     weights = weight_matrix()
-    sim.setup(timestep=dt, min_delay=dt, max_delay=MAX_DELAY)
+    sim.setup(timestep=dt, min_delay=dt, max_delay=MAX_DELAY, **setup_seed_kwargs(system, seed))
     rng = NumpyRNG(seed=seed, parallel_safe=True)
     v0 = RandomDistribution("normal", mu=V0_MEAN, sigma=V0_SD, rng=rng)
     pops = {}
@@ -110,7 +113,8 @@ def build(sim, scale: float, dt: float, seed: int = SEED) -> Microcircuit:
         pops[name].record("spikes")
         background[name] = sim.Population(int(sizes[i]),
                                           sim.SpikeSourcePoisson(rate=BG_RATE * K_EXT[i]),
-                                          label=f"{name}_bg")
+                                          label=f"{name}_bg",
+                                          **source_seed_kwargs(system, seed + 1 + i))
         sim.Projection(background[name], pops[name], sim.OneToOneConnector(),
                        sim.StaticSynapse(weight=mean_weight(), delay=dt),
                        receptor_type="excitatory")

@@ -26,6 +26,7 @@ from lif_theory import exp_psp_peak_per_nA
 from pyNN.random import NumpyRNG, RandomDistribution
 
 from neuroemu.bench.measures import spike_statistics, synaptic_events
+from neuroemu.bench.seeds import setup_seed_kwargs, source_seed_kwargs
 from neuroemu.bench.task import quick, start_task
 
 DT = 0.1            # ms
@@ -52,7 +53,7 @@ def cell_type(sim):
 
 
 def main() -> None:
-    sim, _args, run = start_task("Brunel2000", "AI")
+    sim, args, run = start_task("Brunel2000", "AI")
     n_total, duration = (2000, 200.0) if quick() else (10000, 1000.0)
     n_exc = n_total * 4 // 5
     n_inh = n_total - n_exc
@@ -60,11 +61,13 @@ def main() -> None:
     ext_rate = ETA * (CELL["v_thresh"] - CELL["v_rest"]) / (J * CELL["tau_m"]) * 1000.0  # Hz
 
     with run.timed("setup_time"):
-        sim.setup(timestep=DT, min_delay=DT, max_delay=DELAY)
+        sim.setup(timestep=DT, min_delay=DT, max_delay=DELAY,
+                  **setup_seed_kwargs(args.simulator, SEED))
         celltype, w, synapse = cell_type(sim)
         exc = sim.Population(n_exc, celltype, label="E")
         inh = sim.Population(n_inh, celltype, label="I")
-        ext = sim.Population(n_total, sim.SpikeSourcePoisson(rate=ext_rate), label="ext")
+        ext = sim.Population(n_total, sim.SpikeSourcePoisson(rate=ext_rate), label="ext",
+                             **source_seed_kwargs(args.simulator, SEED + 1))
         rng = NumpyRNG(seed=SEED, parallel_safe=True)
         v_init = RandomDistribution("uniform", low=CELL["v_rest"], high=CELL["v_thresh"],
                                     rng=rng)

@@ -28,7 +28,7 @@ def main() -> None:
     scale, duration = (args.scale / 10, 200.0) if quick() else (args.scale, 1000.0)
 
     with run.timed("setup_time"):
-        net = mc.build(sim, scale, DT)
+        net = mc.build(sim, scale, DT, system=args.simulator)
     run.configuration.update(net.configuration(), scale=scale, dt=DT, duration_ms=duration)
     with run.timed("run_time"):
         sim.run(duration)

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import stats
 
 from neuroemu.bench.measures import isi_cv, spike_times_ms
+from neuroemu.bench.seeds import setup_seed_kwargs, source_seed_kwargs
 from neuroemu.bench.task import quick, start_task
 
 DT = 0.1  # ms
@@ -34,10 +35,9 @@ def main() -> None:
                              duration_ms=duration, seed=SEED)
 
     with run.timed("setup_time"):
-        sim.setup(timestep=DT, **({"rng_seed": SEED} if args.simulator == "nest" else {}))
-        extra = ({"additional_parameters": {"seed": SEED}}
-                 if args.simulator.startswith("neuroemu_") else {})
-        sources = sim.Population(n_sources, sim.SpikeSourcePoisson(rate=rates), **extra)
+        sim.setup(timestep=DT, **setup_seed_kwargs(args.simulator, SEED))
+        sources = sim.Population(n_sources, sim.SpikeSourcePoisson(rate=rates),
+                                 **source_seed_kwargs(args.simulator, SEED))
         sources.record("spikes")
     with run.timed("run_time"):
         sim.run(duration)

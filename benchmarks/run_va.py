@@ -13,9 +13,11 @@ from __future__ import annotations
 from va_network import build_va
 
 from neuroemu.bench.measures import spike_statistics, synaptic_events
+from neuroemu.bench.seeds import setup_seed_kwargs, source_seed_kwargs
 from neuroemu.bench.task import quick, start_task
 
 DT = 0.1  # ms
+SEED = 4000  # of the backend's Poisson stimulus (COBA)
 
 
 def main() -> None:
@@ -25,7 +27,9 @@ def main() -> None:
     n_cells, duration = (4000, 200.0) if quick() else (4000, 1000.0)
 
     with run.timed("setup_time"):
-        net = build_va(sim, args.benchmark, n_cells=n_cells, dt=DT)
+        net = build_va(sim, args.benchmark, n_cells=n_cells, dt=DT,
+                       setup_kwargs=setup_seed_kwargs(args.simulator, SEED),
+                       source_kwargs=source_seed_kwargs(args.simulator, SEED))
     run.configuration.update(n_cells=n_cells, duration_ms=duration, dt=DT, delay_ms=net.delay,
                              cell_type="IF_cond_exp" if args.benchmark == "COBA"
                              else "IF_curr_exp", parameters=net.params)

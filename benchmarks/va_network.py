@@ -89,16 +89,18 @@ def va_parameters(benchmark: str = "CUBA", n_cells: int = 4000) -> dict[str, flo
 
 
 def build_va(sim, benchmark: str = "CUBA", n_cells: int = 4000, dt: float = 0.1,
-             seed: int = DEFAULT_SEED, record_v: bool = True) -> VANetwork:
+             seed: int = DEFAULT_SEED, record_v: bool = True,
+             source_kwargs: dict | None = None, setup_kwargs: dict | None = None) -> VANetwork:
     """``sim.setup()`` and build the VA network on the PyNN backend module ``sim``.
 
     Spikes of all cells are recorded; with ``record_v`` (the example's default) also the
-    membrane potential of excitatory cells 0 and 1. Returns a :class:`VANetwork`; run it
-    with ``sim.run(TSTOP)``.
+    membrane potential of excitatory cells 0 and 1. ``setup_kwargs`` go to ``sim.setup()``
+    and ``source_kwargs`` to the COBA stimulus ``Population`` (backend-specific seeding).
+    Returns a :class:`VANetwork`; run it with ``sim.run(TSTOP)``.
     """
     p = va_parameters(benchmark, n_cells)
     delay = max(0.2, dt)
-    sim.setup(timestep=dt, min_delay=delay, max_delay=max(1.0, delay))
+    sim.setup(timestep=dt, min_delay=delay, max_delay=max(1.0, delay), **(setup_kwargs or {}))
 
     cell_params = {k: p[k] for k in ("tau_m", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset",
                                      "v_thresh", "cm", "tau_refrac")}
@@ -115,7 +117,7 @@ def build_va(sim, benchmark: str = "CUBA", n_cells: int = 4000, dt: float = 0.1,
     if benchmark == "COBA":
         ext = sim.Population(p["n_stim"], sim.SpikeSourcePoisson(rate=p["stim_rate"],
                                                                  duration=p["stim_dur"]),
-                             label="expoisson")
+                             label="expoisson", **(source_kwargs or {}))
 
     rng = NumpyRNG(seed=seed, parallel_safe=True)
     v_init = RandomDistribution("uniform", low=p["v_reset"], high=p["v_thresh"], rng=rng)

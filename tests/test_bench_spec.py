@@ -48,7 +48,8 @@ GUIDEBOOK_EXAMPLE = """
 ]
 """
 
-names = st.text(alphabet=st.characters(blacklist_characters="{},=\x00", blacklist_categories=("Cs",)),
+names = st.text(alphabet=st.characters(blacklist_characters="{},=\x00",
+                                       blacklist_categories=("Cs",)),
                 min_size=1, max_size=20).filter(lambda s: s.strip() == s and s)
 plain = st.text(alphabet=st.characters(blacklist_characters="{}", blacklist_categories=("Cs",)),
                 max_size=30)

@@ -190,3 +190,10 @@ def test_python_m_entry_point_and_bad_suite(tmp_path):
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2
     assert "missing field 'tasks'" in proc.stderr
+
+
+def test_neuroemu_command_needs_a_subcommand(capsys):
+    with pytest.raises(SystemExit) as exc:
+        neuroemu_main([])
+    assert exc.value.code == 2
+    assert "arguments are required: COMMAND" in capsys.readouterr().err

@@ -1,7 +1,9 @@
 """``neuroemu bench``: run a ``benchmarks.json`` suite (guidebook chapter 7) on PyNN backends.
 
-``spec`` loads the suite and expands the ``{system}`` placeholder, ``runner`` runs one task
-command per system in a subprocess and harvests the JSON record it writes, ``record``
-validates records (and is what task scripts use to write them), ``compare`` turns records
-into a table with ratios to a baseline system, ``cli`` is the command line.
+Runner side: ``spec`` loads the suite and expands ``{system}``, ``systems`` tells whether a
+backend is installed, ``runner`` runs one task command per system in a subprocess and
+harvests its record, ``compare`` builds the tables with ratios to a baseline, ``progress``
+prints a line per task, ``cli`` is the command line. Task side: ``task`` times stages and
+writes the record, ``record`` checks records, ``measures`` holds the shared spike-train
+analysis, ``seeds`` the backends' seeding keywords.
 """

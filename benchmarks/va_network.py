@@ -13,7 +13,7 @@ Differences, all in keyword arguments:
 * ``setup()`` gets only ``timestep``, ``min_delay`` and ``max_delay`` (the example also
   passes ``threads=1`` and file names for the NeuroML backend).
 
-Used by ``benchmarks/bench_va.py`` and ``tests/test_cross_nest.py``.
+Used by ``benchmarks/run_va.py`` and ``tests/test_cross_nest.py``.
 """
 
 from __future__ import annotations
@@ -89,16 +89,18 @@ def va_parameters(benchmark: str = "CUBA", n_cells: int = 4000) -> dict[str, flo
 
 
 def build_va(sim, benchmark: str = "CUBA", n_cells: int = 4000, dt: float = 0.1,
-             seed: int = DEFAULT_SEED, record_v: bool = True) -> VANetwork:
+             seed: int = DEFAULT_SEED, record_v: bool = True,
+             source_kwargs: dict | None = None, setup_kwargs: dict | None = None) -> VANetwork:
     """``sim.setup()`` and build the VA network on the PyNN backend module ``sim``.
 
     Spikes of all cells are recorded; with ``record_v`` (the example's default) also the
-    membrane potential of excitatory cells 0 and 1. Returns a :class:`VANetwork`; run it
-    with ``sim.run(TSTOP)``.
+    membrane potential of excitatory cells 0 and 1. ``setup_kwargs`` go to ``sim.setup()``
+    and ``source_kwargs`` to the COBA stimulus ``Population`` (backend-specific seeding).
+    Returns a :class:`VANetwork`; run it with ``sim.run(TSTOP)``.
     """
     p = va_parameters(benchmark, n_cells)
     delay = max(0.2, dt)
-    sim.setup(timestep=dt, min_delay=delay, max_delay=max(1.0, delay))
+    sim.setup(timestep=dt, min_delay=delay, max_delay=max(1.0, delay), **(setup_kwargs or {}))
 
     cell_params = {k: p[k] for k in ("tau_m", "tau_syn_E", "tau_syn_I", "v_rest", "v_reset",
                                      "v_thresh", "cm", "tau_refrac")}
@@ -115,7 +117,7 @@ def build_va(sim, benchmark: str = "CUBA", n_cells: int = 4000, dt: float = 0.1,
     if benchmark == "COBA":
         ext = sim.Population(p["n_stim"], sim.SpikeSourcePoisson(rate=p["stim_rate"],
                                                                  duration=p["stim_dur"]),
-                             label="expoisson")
+                             label="expoisson", **(source_kwargs or {}))
 
     rng = NumpyRNG(seed=seed, parallel_safe=True)
     v_init = RandomDistribution("uniform", low=p["v_reset"], high=p["v_thresh"], rng=rng)
@@ -145,31 +147,3 @@ def build_va(sim, benchmark: str = "CUBA", n_cells: int = 4000, dt: float = 0.1,
         exc[0, 1].record("v")
     return VANetwork(sim=sim, benchmark=benchmark, dt=dt, delay=delay, exc=exc, inh=inh,
                      ext=ext, projections=prj, params=p)
-
-
-def spike_statistics(spiketrains, t_stop: float, min_spikes: int = 3) -> dict[str, float]:
-    """Population statistics of a list of neo SpikeTrains (times in ms).
-
-    ``rate``: mean firing rate over all cells (Hz); ``cv``: mean coefficient of variation
-    of the inter-spike intervals over cells with at least ``min_spikes`` spikes (nan if
-    none); ``n_spikes``; ``n_cells``; ``n_cv_cells``.
-    """
-    import numpy as np
-
-    n_spikes = 0
-    cvs = []
-    for st in spiketrains:
-        t = np.sort(np.asarray(st.rescale("ms").magnitude, dtype=float))
-        n_spikes += t.size
-        if t.size >= min_spikes:
-            isi = np.diff(t)
-            if isi.mean() > 0:
-                cvs.append(isi.std() / isi.mean())
-    n_cells = len(spiketrains)
-    return {
-        "rate": n_spikes / (n_cells * t_stop / 1000.0) if n_cells else float("nan"),
-        "cv": float(np.mean(cvs)) if cvs else float("nan"),
-        "n_spikes": int(n_spikes),
-        "n_cells": int(n_cells),
-        "n_cv_cells": len(cvs),
-    }

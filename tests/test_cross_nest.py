@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 from pynn_sdist import require_pynn_backend
 
+import neuroemu
+
 pytestmark = pytest.mark.slow
 
 TARGET = os.environ.get("NEUROEMU_PYNN_SIM", "neuroemu_spinnaker")
@@ -43,7 +45,8 @@ import importlib, json, sys
 bench_dir, simulator, benchmark, n_cells, dt, out = sys.argv[1:7]
 sys.path.insert(0, bench_dir)
 sim = importlib.import_module("pyNN." + simulator)
-from va_network import TSTOP, build_va, spike_statistics
+from va_network import TSTOP, build_va
+from neuroemu.bench.measures import spike_statistics
 net = build_va(sim, benchmark, n_cells=int(n_cells), dt=float(dt), record_v=False)
 sim.run(TSTOP)
 res = {"t_stop": TSTOP}
@@ -62,7 +65,10 @@ def _run(simulator: str, workdir: Path) -> dict:
     script.write_text(WORKER)
     cmd = [sys.executable, str(script), str(BENCHMARKS_DIR), simulator, BENCHMARK,
            str(N_CELLS), str(DT), str(out)]
-    env = dict(os.environ, MPLBACKEND="Agg")
+    # the worker runs in another folder: give it the neuroemu under test, by absolute path
+    src = str(Path(neuroemu.__file__).resolve().parents[1])
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p))
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True,
                           timeout=TIMEOUT_S, check=False)
     assert proc.returncode == 0, (

@@ -1,0 +1,26 @@
+"""A progress line per task on stderr: ``[i/n] model/task [system] ... status (time)``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class Progress:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.t0 = time.perf_counter()
+
+    def start(self, label: str) -> None:
+        self.stream.write(f"[{self.done + 1}/{self.total}] {label} ... ")
+        self.stream.flush()
+
+    def finish(self, status: str, seconds: float, message: str = "") -> None:
+        self.done += 1
+        extra = f": {message}" if message else ""
+        self.stream.write(f"{status} ({seconds:.1f} s, total "
+                          f"{time.perf_counter() - self.t0:.0f} s){extra}\n")
+        self.stream.flush()

@@ -4,6 +4,7 @@ SpikePairRule (tau 20 ms, A+ 0.01, A- 0.012) with additive weights in [0, 0.05] 
 at 10 Hz, all-to-all (100,000 plastic synapses), dt 1 ms, 10 s. Each simulator runs in its
 own subprocess; the table gives build and run wall time, run time per biological second,
 the mean output rate and the mean final weight, and the ratio to PyNN+NEST (stdp_synapse).
+A 10 ms run of each simulator first warms Numba's cache (compilation is not measured).
 
     python benchmarks/bench_stdp.py [--simulators neuroemu_spinnaker,nest] [--duration 10000]
 """
@@ -57,6 +58,9 @@ def main() -> None:
         return
     results = {}
     for simulator in args.simulators.split(","):
+        # a short run first fills Numba's cache, so the measured run excludes compilation
+        subprocess.run([sys.executable, __file__, "--worker", simulator, "--duration", "10"],
+                       capture_output=True, check=False)
         proc = subprocess.run([sys.executable, __file__, "--worker", simulator, "--duration",
                                str(args.duration)], capture_output=True, text=True,
                               check=False)

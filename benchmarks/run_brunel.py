@@ -22,6 +22,8 @@ Poisson rates.
 
 from __future__ import annotations
 
+import math
+
 from lif_theory import exp_psp_peak_per_nA
 from pyNN.random import NumpyRNG, RandomDistribution
 
@@ -44,7 +46,15 @@ CELL = {"cm": 0.25, "tau_m": 20.0, "v_rest": -70.0, "v_thresh": -50.0, "v_reset"
 def cell_type(sim):
     """``(celltype, weight of J, synapse description)``: delta synapses if available."""
     try:
-        return sim.IF_curr_delta(**CELL), J, "delta (IF_curr_delta)"
+        celltype = sim.IF_curr_delta(**CELL)
+        if getattr(celltype, "charge_delta_weights", False):
+            # sPyNNaker's IF_curr_delta: a weight w (nA·ms) is a current w/dt for one tick,
+            # a jump of (w/dt)·(tau_m/cm)·(1 − e^(−dt/tau_m)) mV
+            tau, cm = CELL["tau_m"], CELL["cm"]
+            weight = J / ((tau / cm / DT) * (1 - math.exp(-DT / tau)))
+            return celltype, weight, (f"delta (IF_curr_delta, SpiNNaker: weight {weight:.6g} "
+                                      f"nA·ms = jump {J} mV)")
+        return celltype, J, "delta (IF_curr_delta)"
     except NotImplementedError:
         weight = J / exp_psp_peak_per_nA(CELL["cm"], CELL["tau_m"], TAU_SYN_EXP)
         celltype = sim.IF_curr_exp(**CELL, tau_syn_E=TAU_SYN_EXP, tau_syn_I=TAU_SYN_EXP)

@@ -60,6 +60,8 @@ class IF_curr_delta(std.IF_curr_delta):
     """
 
     translations = _identity(std.IF_curr_delta)
+    #: the weight is a charge (nA·ms): the jump is about weight / cm mV, not weight mV
+    charge_delta_weights = True
     default_initial_values = dict(std.IF_curr_delta.default_initial_values,  # noqa: RUF012
                                   isyn_exc=0.0, isyn_inh=0.0)
     recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]  # noqa: RUF012 (PyNN convention)

@@ -25,7 +25,12 @@ def default_suite() -> Path:
     here = Path("benchmarks/benchmarks.json")
     if here.exists():
         return here
-    return Path(neuroemu.__file__).resolve().parents[2] / "benchmarks" / "benchmarks.json"
+    tree = Path(neuroemu.__file__).resolve().parents[2] / "benchmarks" / "benchmarks.json"
+    if not tree.exists():
+        raise SystemExit("neuroemu bench: no benchmarks/benchmarks.json here; run it from a "
+                         "neuroemu checkout (the suite's scripts live in its benchmarks/ "
+                         "folder) or pass --suite PATH")
+    return tree
 
 
 def _names(text: str) -> list[str]:

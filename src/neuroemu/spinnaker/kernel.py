@@ -215,8 +215,10 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
             rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_exc
         if rec_gi_col[n] >= 0 and t % rec_interval[REC_GI, n] == 0:
             rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g_inh
-        external = current_source_offset(n, t, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss,
-                                         step_tick, step_amp)
+        external = np.int32(0)
+        if cs_ptr[n + 1] > cs_ptr[n]:
+            external = current_source_offset(n, t, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss,
+                                             step_tick, step_amp)
         current = np.int32(i_exc - i_inh + params[n, P_I_OFFSET] + external)
         spiked = False
         if model == IZK:

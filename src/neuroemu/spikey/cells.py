@@ -10,17 +10,12 @@ raises ``NotImplementedError`` naming the model and Spikey.
 from __future__ import annotations
 
 from pyNN.standardmodels import (
-    StandardCurrentSource,
-    StandardSynapseType,
-    STDPTimingDependence,
-    STDPWeightDependence,
     build_translations,
-    electrodes,
 )
 from pyNN.standardmodels import cells as std
 from pyNN.standardmodels import synapses as std_syn
 
-from neuroemu.errors import UnsupportedFeatureError
+from neuroemu.pynn.cells import unsupported_standard_models
 
 MACHINE = "Spikey"
 
@@ -119,24 +114,7 @@ _SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS} | {
     "AdditiveWeightDependence"}
 
 
-def _unsupported(name: str, base, hint: str):
-    def __init__(self, *args, **kwargs):
-        raise UnsupportedFeatureError(name, MACHINE, hint)
-    return type(name, (base,), {"__init__": __init__, "__doc__": f"Not available: {hint}."})
-
-
-def _standard_classes(module, root):
-    return {name: getattr(module, name) for name in dir(module)
-            if isinstance(getattr(module, name), type) and issubclass(getattr(module, name), root)
-            and getattr(module, name) is not root and not name.startswith("_")}
-
-
-UNSUPPORTED_MODELS = {}
-for _module, _root in ((std, std.StandardCellType), (electrodes, StandardCurrentSource),
-                       (std_syn, StandardSynapseType), (std_syn, STDPWeightDependence),
-                       (std_syn, STDPTimingDependence)):
-    for _name, _cls in _standard_classes(_module, _root).items():
-        if _name not in _SUPPORTED_NAMES and _name not in UNSUPPORTED_MODELS:
-            UNSUPPORTED_MODELS[_name] = _unsupported(
-                _name, _cls, _HINTS.get(_name, "the Spikey chip offers only IF_facets_hardware1, "
-                                        "spike sources, static/TM/STDP synapses (spec §1.2)"))
+UNSUPPORTED_MODELS = unsupported_standard_models(
+    _SUPPORTED_NAMES, MACHINE,
+    lambda name: _HINTS.get(name, "the Spikey chip offers only IF_facets_hardware1, spike "
+                                  "sources, static/TM/STDP synapses (spec §1.2)"))

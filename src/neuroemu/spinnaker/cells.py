@@ -9,17 +9,14 @@ raises ``NotImplementedError`` naming the model and the machine.
 from __future__ import annotations
 
 from pyNN.standardmodels import (
-    StandardCurrentSource,
-    StandardSynapseType,
     STDPTimingDependence,
     STDPWeightDependence,
     build_translations,
-    electrodes,
 )
 from pyNN.standardmodels import cells as std
 from pyNN.standardmodels import synapses as std_syn
 
-from neuroemu.errors import UnsupportedFeatureError
+from neuroemu.pynn.cells import unsupported_standard_models
 
 check_weights = std_syn.StaticSynapse.parameter_checks["weight"]
 
@@ -201,18 +198,6 @@ STANDARD_CELLS = (IF_curr_exp, IF_cond_exp, IF_curr_delta, Izhikevich, SpikeSour
                   SpikeSourcePoisson)
 
 
-def _unsupported(name: str, base, hint: str):
-    def __init__(self, *args, **kwargs):
-        raise UnsupportedFeatureError(name, MACHINE, hint)
-    return type(name, (base,), {"__init__": __init__, "__doc__": f"Not available: {hint}."})
-
-
-def _standard_classes(module, root):
-    return {name: getattr(module, name) for name in dir(module)
-            if isinstance(getattr(module, name), type) and issubclass(getattr(module, name), root)
-            and getattr(module, name) is not root and not name.startswith("_")}
-
-
 #: sPyNNaker 7.4.1 has these, neuroemu does not model them yet (the issue tracker plans them)
 _LATER = {"IF_curr_alpha", "Vogels2011Rule"}
 _SUPPORTED_NAMES = {c.__name__ for c in SUPPORTED_CELLS} | {
@@ -226,10 +211,4 @@ def _hint(name: str) -> str:
     return "sPyNNaker 7.4.1 does not provide it"
 
 
-UNSUPPORTED_MODELS = {}
-for _module, _root in ((std, std.StandardCellType), (electrodes, StandardCurrentSource),
-                       (std_syn, StandardSynapseType), (std_syn, STDPWeightDependence),
-                       (std_syn, STDPTimingDependence)):
-    for _name, _cls in _standard_classes(_module, _root).items():
-        if _name not in _SUPPORTED_NAMES and _name not in UNSUPPORTED_MODELS:
-            UNSUPPORTED_MODELS[_name] = _unsupported(_name, _cls, _hint(_name))
+UNSUPPORTED_MODELS = unsupported_standard_models(_SUPPORTED_NAMES, MACHINE, _hint)

@@ -7,6 +7,24 @@ from collections.abc import Callable
 
 import numpy as np
 from pyNN import common
+from pyNN.standardmodels import build_translations
+from pyNN.standardmodels import cells as std
+
+
+def identity_translations(cls) -> dict:
+    """PyNN translations that keep every parameter's PyNN name (the toolchains read PyNN
+    names and units and translate them to the machine's encoding themselves)."""
+    return build_translations(*[(name, name) for name in cls.default_parameters])
+
+
+class SpikeSourceArray(std.SpikeSourceArray):
+    __doc__ = std.SpikeSourceArray.__doc__
+    translations = identity_translations(std.SpikeSourceArray)
+
+
+class SpikeSourcePoisson(std.SpikeSourcePoisson):
+    __doc__ = std.SpikeSourcePoisson.__doc__
+    translations = identity_translations(std.SpikeSourcePoisson)
 
 
 def resolve(cells) -> list[tuple[object, np.ndarray, np.ndarray]]:

@@ -15,13 +15,15 @@ from pyNN.standardmodels import (
 from pyNN.standardmodels import cells as std
 from pyNN.standardmodels import synapses as std_syn
 
-from neuroemu.pynn.cells import unsupported_standard_models
+from neuroemu.pynn.cells import (
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+    identity_translations,
+    unsupported_standard_models,
+)
 
 MACHINE = "Spikey"
 
-
-def _identity(cls):
-    return build_translations(*[(name, name) for name in cls.default_parameters])
 
 
 class IF_facets_hardware1(std.IF_facets_hardware1):
@@ -48,16 +50,6 @@ class IF_facets_hardware1(std.IF_facets_hardware1):
     translations = build_translations(*[(n, n) for n in default_parameters])
 
 
-class SpikeSourceArray(std.SpikeSourceArray):
-    __doc__ = std.SpikeSourceArray.__doc__
-    translations = _identity(std.SpikeSourceArray)
-
-
-class SpikeSourcePoisson(std.SpikeSourcePoisson):
-    __doc__ = std.SpikeSourcePoisson.__doc__
-    translations = _identity(std.SpikeSourcePoisson)
-
-
 def _min_delay():
     from neuroemu.spikey import simulator
     return simulator.state.min_delay
@@ -74,7 +66,7 @@ class StaticSynapse(std_syn.StaticSynapse):
 class TsodyksMarkramSynapse(std_syn.TsodyksMarkramSynapse):
     """Line-driver STP (spec §1.4): depressing (tau_facil = 0) XOR facilitating (tau_rec = 0)."""
 
-    translations = _identity(std_syn.TsodyksMarkramSynapse)
+    translations = identity_translations(std_syn.TsodyksMarkramSynapse)
 
     def _get_minimum_delay(self):
         return _min_delay()
@@ -93,13 +85,13 @@ class STDPMechanism(std_syn.STDPMechanism):
 
 class SpikePairRule(std_syn.SpikePairRule):
     __doc__ = std_syn.SpikePairRule.__doc__
-    translations = _identity(std_syn.SpikePairRule)
+    translations = identity_translations(std_syn.SpikePairRule)
     possible_models = {"stdp_facetshw"}  # noqa: RUF012
 
 
 class AdditiveWeightDependence(std_syn.AdditiveWeightDependence):
     __doc__ = std_syn.AdditiveWeightDependence.__doc__
-    translations = _identity(std_syn.AdditiveWeightDependence)
+    translations = identity_translations(std_syn.AdditiveWeightDependence)
     possible_models = {"stdp_facetshw"}  # noqa: RUF012
 
 

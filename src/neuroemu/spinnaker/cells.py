@@ -16,7 +16,12 @@ from pyNN.standardmodels import (
 from pyNN.standardmodels import cells as std
 from pyNN.standardmodels import synapses as std_syn
 
-from neuroemu.pynn.cells import unsupported_standard_models
+from neuroemu.pynn.cells import (
+    SpikeSourceArray,
+    SpikeSourcePoisson,
+    identity_translations,
+    unsupported_standard_models,
+)
 
 check_weights = std_syn.StaticSynapse.parameter_checks["weight"]
 
@@ -33,20 +38,17 @@ def check_non_negative_delays(delays, projection) -> None:
 MACHINE = "SpiNNaker (sPyNNaker 7.4.1)"
 
 
-def _identity(cls):
-    return build_translations(*[(name, name) for name in cls.default_parameters])
-
 
 class IF_curr_exp(std.IF_curr_exp):
     __doc__ = std.IF_curr_exp.__doc__
-    translations = _identity(std.IF_curr_exp)
+    translations = identity_translations(std.IF_curr_exp)
     recordable = ["spikes", "v", "gsyn_exc", "gsyn_inh"]  # noqa: RUF012 (PyNN convention)
     units = dict(std.IF_curr_exp.units, gsyn_exc="nA", gsyn_inh="nA")  # noqa: RUF012
 
 
 class IF_cond_exp(std.IF_cond_exp):
     __doc__ = std.IF_cond_exp.__doc__
-    translations = _identity(std.IF_cond_exp)
+    translations = identity_translations(std.IF_cond_exp)
 
 
 class IF_curr_delta(std.IF_curr_delta):
@@ -56,7 +58,7 @@ class IF_curr_delta(std.IF_curr_delta):
     tick through the LIF update, not PyNN's exact voltage jump of ``weight`` mV.
     """
 
-    translations = _identity(std.IF_curr_delta)
+    translations = identity_translations(std.IF_curr_delta)
     #: the weight is a charge (nA·ms): the jump is about weight / cm mV, not weight mV
     charge_delta_weights = True
     default_initial_values = dict(std.IF_curr_delta.default_initial_values,  # noqa: RUF012
@@ -107,16 +109,6 @@ class Izhikevich_cond(std.Izhikevich):
                  tau_syn_E="ms", tau_syn_I="ms", e_rev_E="mV", e_rev_I="mV")
 
 
-class SpikeSourceArray(std.SpikeSourceArray):
-    __doc__ = std.SpikeSourceArray.__doc__
-    translations = _identity(std.SpikeSourceArray)
-
-
-class SpikeSourcePoisson(std.SpikeSourcePoisson):
-    __doc__ = std.SpikeSourcePoisson.__doc__
-    translations = _identity(std.SpikeSourcePoisson)
-
-
 class StaticSynapse(std_syn.StaticSynapse):
     __doc__ = std_syn.StaticSynapse.__doc__
     translations = build_translations(("weight", "weight"), ("delay", "delay"))
@@ -148,7 +140,7 @@ class STDPMechanism(std_syn.STDPMechanism):
 
 class SpikePairRule(std_syn.SpikePairRule):
     __doc__ = std_syn.SpikePairRule.__doc__
-    translations = _identity(std_syn.SpikePairRule)
+    translations = identity_translations(std_syn.SpikePairRule)
 
 
 class AdditiveWeightDependence(std_syn.AdditiveWeightDependence):
@@ -156,13 +148,13 @@ class AdditiveWeightDependence(std_syn.AdditiveWeightDependence):
     units, not scaled by ``w_max`` as in NEST's ``stdp_synapse``), clamped to
     [w_min, w_max] after each step."""
 
-    translations = _identity(std_syn.AdditiveWeightDependence)
+    translations = identity_translations(std_syn.AdditiveWeightDependence)
 
 
 class MultiplicativeWeightDependence(std_syn.MultiplicativeWeightDependence):
     """Multiplicative: potentiation scales with (w_max − w), depression with (w − w_min)."""
 
-    translations = _identity(std_syn.MultiplicativeWeightDependence)
+    translations = identity_translations(std_syn.MultiplicativeWeightDependence)
 
 
 class PfisterSpikeTripletRule(STDPTimingDependence):

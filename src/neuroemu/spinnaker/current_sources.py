@@ -23,11 +23,12 @@ import math
 import numpy as np
 from numba import njit
 from pyNN.parameters import ParameterSpace
-from pyNN.standardmodels import build_translations, electrodes
+from pyNN.standardmodels import electrodes
 
 from neuroemu.engine.fixedpoint import encode_s1615
 from neuroemu.engine.kiss64 import create_mars_kiss_seeds, kiss64_next
 from neuroemu.errors import InvalidParameterError
+from neuroemu.pynn.cells import identity_translations
 
 DC, AC, STEP, NOISY = 0, 1, 2, 3
 # integer columns of a source copy; STEP_IDX and LAST are its running state
@@ -174,23 +175,20 @@ class _SpiNNakerCurrentSource:
                                   "possible on SpiNNaker (sPyNNaker 7.4.1)")
 
 
-def _identity(cls):
-    return build_translations(*[(name, name) for name in cls.default_parameters])
-
 
 class DCSource(_SpiNNakerCurrentSource, electrodes.DCSource):
     __doc__ = electrodes.DCSource.__doc__
-    translations = _identity(electrodes.DCSource)
+    translations = identity_translations(electrodes.DCSource)
 
 
 class ACSource(_SpiNNakerCurrentSource, electrodes.ACSource):
     __doc__ = electrodes.ACSource.__doc__
-    translations = _identity(electrodes.ACSource)
+    translations = identity_translations(electrodes.ACSource)
 
 
 class StepCurrentSource(_SpiNNakerCurrentSource, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
-    translations = _identity(electrodes.StepCurrentSource)
+    translations = identity_translations(electrodes.StepCurrentSource)
 
     def _check(self) -> None:
         p = self._native
@@ -208,7 +206,7 @@ class StepCurrentSource(_SpiNNakerCurrentSource, electrodes.StepCurrentSource):
 class NoisyCurrentSource(_SpiNNakerCurrentSource, electrodes.NoisyCurrentSource):
     """PyNN's NoisyCurrentSource; sPyNNaker's ``rng`` keyword seeds its KISS64 stream."""
 
-    translations = _identity(electrodes.NoisyCurrentSource)
+    translations = identity_translations(electrodes.NoisyCurrentSource)
 
     def __init__(self, rng=None, **parameters):
         self.rng = rng

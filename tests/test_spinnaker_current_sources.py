@@ -133,3 +133,12 @@ def test_current_source_change_between_runs_needs_reset():
 def test_normal_deviate_is_the_normal_quantile(u):
     """The deviate of a uint32 draw u is Φ⁻¹((u + 0.5) / 2³²) (scipy's ndtri as reference)."""
     assert cs.normal_deviate(u) == pytest.approx(float(ndtri((u + 0.5) / 2**32)), abs=1e-9)
+
+
+@pytest.mark.parametrize("times", [[0.4, -0.6, 0.8], [0.4, 0.2, 0.8], [0.4, 0.4]])
+def test_step_times_must_be_non_negative_and_increasing(times):
+    """Refused when the source is created, naming the parameter and the value."""
+    sim.setup(timestep=0.1)
+    with pytest.raises(ValueError, match="times"):
+        sim.StepCurrentSource(times=times, amplitudes=[0.5] * len(times))
+    sim.end()

@@ -184,3 +184,29 @@ def test_triplet_rule_matches_its_traces():
     dw += a2p * w_max * r1_dec + a3p * w_max * r1_dec * o2_120
     assert w1 - w0 == pytest.approx(dw, abs=5e-3)
     assert abs(dw) > 0.05
+
+
+def _plastic(timing, weight_dependence):
+    return sim.STDPMechanism(timing_dependence=timing, weight_dependence=weight_dependence,
+                             weight=0.1, delay=1.0)
+
+
+@pytest.mark.parametrize("case", ["triplet with one-term", "two rules on one population"])
+def test_stdp_rules_the_machine_refuses(case):
+    """sPyNNaker pairs the triplet rule only with the two-term weight dependence, and allows
+    one synapse dynamics per post-population: both raise NotImplementedError at run()."""
+    sim.setup(timestep=1.0)
+    pre = sim.Population(2, sim.SpikeSourceArray(spike_times=[10.0]))
+    post = sim.Population(2, sim.IF_curr_exp())
+    additive = sim.AdditiveWeightDependence(w_max=1.0)
+    if case == "triplet with one-term":
+        sim.Projection(pre, post, sim.OneToOneConnector(),
+                       _plastic(sim.extra_models.PfisterSpikeTripletRule(), additive))
+    else:
+        sim.Projection(pre, post, sim.OneToOneConnector(),
+                       _plastic(sim.SpikePairRule(tau_plus=20.0), additive))
+        sim.Projection(pre, post, sim.OneToOneConnector(),
+                       _plastic(sim.SpikePairRule(tau_plus=10.0), additive))
+    with pytest.raises(NotImplementedError, match="SpiNNaker"):
+        sim.run(10.0)
+    sim.end()

@@ -103,10 +103,12 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
     idx_bits = cores[c, C_IDX_BITS]
     ti_bits = idx_bits + cores[c, C_TYPE_BITS]
     last_t = pre_time[prow]
-    last_tr = pre_trace[prow].copy()
+    last_r1 = pre_trace[prow, 0]
+    last_r2 = pre_trace[prow, 1]
     pre_time[prow] = t_pre
-    pre_trace_after_spike(timing, t_pre, last_t, last_tr, luts, lut_len, lut_shift,
+    pre_trace_after_spike(timing, t_pre, last_t, last_r1, last_r2, luts, lut_len, lut_shift,
                           pre_trace[prow])
+    new_r2 = pre_trace[prow, 1]
     lo = cores[c, C_LO]
     for w in range(r0, r0 + length):
         word = np.int64(words[w])
@@ -116,7 +118,7 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
         n = lo + (ctrl & ((1 << idx_bits) - 1))
         shift = cores[c, C_SHIFT0 + s]
         weight = plastic_synapse_update(
-            (word >> 16) << shift, n, d, t_pre, last_t, last_tr, pre_trace[prow], post_n,
+            (word >> 16) << shift, n, d, t_pre, last_t, last_r1, new_r2, post_n,
             post_t, post_tr, post_dummy, timing, luts, lut_len, lut_shift, wdep, wpar[s])
         new_w = (weight >> shift) & 0xFFFF
         words[w] = np.uint32((new_w << 16) | ctrl)

@@ -55,16 +55,17 @@ def _mul_accum_fixed(a, stdp):
 
 
 @njit(cache=True)
-def _next_trace(timing, last_t, last_tr, t, luts, lut_len, lut_shift, first, second):
+def _next_trace(timing, last_t, last_one, last_two, t, luts, lut_len, lut_shift, first,
+                second):
     """Traces after a spike at ``t`` (``timing_add_pre_spike`` / ``timing_add_post_spike``):
     the first decays with its LUT and gains 1.0; the triplet's second is sampled before the
     spike (0 for the first spike, ``last_time == 0``)."""
     dt = t - last_t
-    one = np.int16(_mul16(last_tr[0], _decay(luts, lut_len, lut_shift, first, dt))
+    one = np.int16(_mul16(last_one, _decay(luts, lut_len, lut_shift, first, dt))
                    + STDP_ONE)
     two = np.int16(0)
     if timing == TRIPLET and last_t != 0:
-        two = np.int16(_mul16(last_tr[1] + STDP_ONE, _decay(luts, lut_len, lut_shift,
+        two = np.int16(_mul16(last_two + STDP_ONE, _decay(luts, lut_len, lut_shift,
                                                              second, dt)))
     return one, two
 
@@ -74,7 +75,8 @@ def add_post_event(n, t, timing, post_n, post_t, post_tr, post_dummy, luts, lut_
                    lut_shift):
     """A postsynaptic spike of neuron ``n`` at tick ``t`` enters its bounded history."""
     last = post_n[n] - 1
-    o1, o2 = _next_trace(timing, post_t[n, last], post_tr[n, last], t, luts, lut_len,
+    o1, o2 = _next_trace(timing, post_t[n, last], post_tr[n, last, 0], post_tr[n, last, 1], t,
+                         luts, lut_len,
                          lut_shift, LUT_MINUS, LUT_Y)
     if post_n[n] < MAX_POST_EVENTS:
         k = post_n[n]
@@ -92,9 +94,10 @@ def add_post_event(n, t, timing, post_n, post_t, post_tr, post_dummy, luts, lut_
 
 
 @njit(cache=True)
-def pre_trace_after_spike(timing, t_pre, last_t, last_tr, luts, lut_len, lut_shift, out):
+def pre_trace_after_spike(timing, t_pre, last_t, last_r1, last_r2, luts, lut_len, lut_shift,
+                          out):
     """``timing_add_pre_spike``: the row's (r1, r2) after a presynaptic spike at ``t_pre``."""
-    r1, r2 = _next_trace(timing, last_t, last_tr, t_pre, luts, lut_len, lut_shift,
+    r1, r2 = _next_trace(timing, last_t, last_r1, last_r2, t_pre, luts, lut_len, lut_shift,
                          LUT_PLUS, LUT_X)
     out[0] = r1
     out[1] = r2
@@ -121,7 +124,7 @@ def _apply(weight, pair_term, triplet_term, potentiate, wdep, wpar):
 
 
 @njit(cache=True)
-def plastic_synapse_update(weight, n, d, t_pre, last_pre_t, last_pre_tr, new_pre_tr, post_n,
+def plastic_synapse_update(weight, n, d, t_pre, last_pre_t, last_pre_r1, new_pre_r2, post_n,
                            post_t, post_tr, post_dummy, timing, luts, lut_len, lut_shift,
                            wdep, wpar):
     """Deferred update of one synapse (s16.15 weight) for a presynaptic spike at ``t_pre``:
@@ -139,7 +142,7 @@ def plastic_synapse_update(weight, n, d, t_pre, last_pre_t, last_pre_tr, new_pre
     for k in range(i, j):
         since_pre = post_t[n, k] + d - last_pre_t
         if since_pre > 0:
-            r1 = _mul16(last_pre_tr[0], _decay(luts, lut_len, lut_shift, LUT_PLUS, since_pre))
+            r1 = _mul16(last_pre_r1, _decay(luts, lut_len, lut_shift, LUT_PLUS, since_pre))
             triplet = _mul16(r1, post_tr[n, k, 1]) if timing == TRIPLET else 0
             weight = _apply(weight, r1, triplet, True, wdep, wpar)
         prev = k
@@ -149,7 +152,7 @@ def plastic_synapse_update(weight, n, d, t_pre, last_pre_t, last_pre_tr, new_pre
         if since_post > 0:
             o1 = _mul16(post_tr[n, prev, 0], _decay(luts, lut_len, lut_shift, LUT_MINUS,
                                                     since_post))
-            triplet = _mul16(o1, new_pre_tr[1]) if timing == TRIPLET else 0
+            triplet = _mul16(o1, new_pre_r2) if timing == TRIPLET else 0
             weight = _apply(weight, o1, triplet, False, wdep, wpar)
     return weight
 

@@ -52,7 +52,7 @@ def _population_targets(program, projections, core):
         elif info is None:
             dc = program.delay_cores[core - len(program._core_rows)]
             pl = m.projections[id(proj)]
-            delayed = (pl.delay - 1) // post.slots > 0
+            delayed = (pl.delays() - 1) // post.slots > 0
             if dc["population"] is proj.pre and dc["slots"] == post.slots and delayed.any():
                 out.update(cores)
     return out

@@ -57,12 +57,12 @@ def routing_groups(program, projections) -> list[tuple[np.ndarray, np.ndarray]]:
             for pre in pres.values():
                 groups.append((_population_cores(m.layout(pre)), targets))
         pl = m.projections[id(proj)]
-        for post, mask in m.post_parts(pl):
-            delayed = (pl.delay[mask] - 1) // post.slots > 0
+        for post, sel in m.post_parts(pl):
+            delayed = (pl.delays(sel) - 1) // post.slots > 0
+            delayed_atoms = pl.pre_atoms(sel)[delayed]
             for pre in pres.values():
                 lo = m.layout(pre).offset
-                atoms = pl.pre_atom[mask][delayed]
-                if ((atoms >= lo) & (atoms < lo + pre.size)).any():
+                if ((delayed_atoms >= lo) & (delayed_atoms < lo + pre.size)).any():
                     key = (id(pre), post.slots)
                     cores = [dc["core"] for dc in program.delay_cores
                              if (id(dc["population"]), dc["slots"]) == key]

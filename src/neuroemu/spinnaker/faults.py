@@ -77,7 +77,7 @@ def ideal_network(core_of_key: np.ndarray, n_cores: int, n_entries: int) -> tupl
     """Kernel arguments of an ideal network (no fault model; packets counted per core)."""
     return network_arrays(np.zeros(4, dtype=np.int64), core_of_key,
                           np.zeros(n_cores + 1, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                          np.zeros(0, dtype=np.int64), np.zeros(n_entries, dtype=np.int64), 1,
+                          np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), 1,
                           0, n_cores)
 
 
@@ -117,13 +117,15 @@ def _router_passes(chip, config, load, per_chip, counts, rng):
 
 
 @njit(cache=True)
-def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, route_core,
-                  route_row, route_len, route_prow, inbox_row, inbox_len, inbox_cnt, inbox_time,
-                  inbox_prow, inbox_n, net):
-    """Queue last tick's packets in the inboxes of the cores their keys reach."""
+def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
+                  route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
+                  inbox_time, inbox_prow, inbox_n, net):
+    """Queue last tick's packets in the inboxes of the cores their keys reach: a row's
+    first word for a neuron core, the key itself for a delay-extension core."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
      counts, sent, rng, alive) = net
     faulty = config[F_ON] != 0
+    plastic = route_prow.size > 0
     if faulty:
         load[:] = 0
     for q in range(pend_n[0]):
@@ -139,16 +141,20 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, r
                 else:
                     alive[n - first] = _router_passes(tree_chip[n], config, load, per_chip,
                                                       counts, rng)
+        start = word_ptr[key]
         for r in range(route_ptr[key], route_ptr[key + 1]):
+            length = route_len[r]
+            row = start
+            start += length
             if faulty and not alive[route_node[r] - tree_ptr[src]]:
                 counts[N_SPIKES_LOST] += pend_cnt[q]
                 continue
             c = route_core[r]
             slot = inbox_off[c] + inbox_n[c]
-            inbox_row[slot] = route_row[r]
-            inbox_len[slot] = route_len[r]
+            inbox_row[slot] = row if length > 0 else key
+            inbox_len[slot] = length
             inbox_cnt[slot] = pend_cnt[q]
             inbox_time[slot] = pend_time[q]
-            inbox_prow[slot] = route_prow[r]
+            inbox_prow[slot] = route_prow[r] if plastic else -1
             inbox_n[c] += 1
     pend_n[0] = 0

@@ -290,7 +290,7 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
     hoff = cores[c, C_AUX_OFF]
     ib = cores[c, C_INBOX_OFF]
     for e in range(inbox_n[c]):
-        local = inbox_row[ib + e]
+        local = inbox_row[ib + e] - cores[c, C_LO]
         hist[hoff + (inbox_time[ib + e] % h_len) * n_here + local] += inbox_cnt[ib + e]
     inbox_n[c] = 0
     ob = cores[c, C_OUT_OFF]
@@ -316,8 +316,8 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
 
 
 @njit(cache=True, parallel=True)
-def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, route_core,
-              route_row, route_len, route_prow, inbox_row, inbox_len, inbox_cnt, inbox_time,
+def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, word_ptr,
+              route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt, inbox_time,
               inbox_prow, inbox_n,
               pend_key, pend_cnt, pend_time, pend_n, out_key, out_cnt, out_n, prov,
               arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_fields, poisson_counts,
@@ -330,7 +330,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
         t = t_start + step
         # 1. route last tick's packets into the inboxes of their target cores
         route_packets(cores[:, C_INBOX_OFF], pend_key, pend_cnt, pend_time, pend_n, route_ptr,
-                      route_core, route_row, route_len, route_prow, inbox_row, inbox_len,
+                      word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
                       inbox_cnt, inbox_time, inbox_prow, inbox_n, net)
         # 2. every core does its tick
         for c in prange(n_cores):

@@ -22,6 +22,7 @@ from neuroemu.spinnaker.current_sources import build_current_sources
 from neuroemu.spinnaker.neuron_constants import membrane_constants, synapse_constants
 from neuroemu.spinnaker.poisson import build_poisson_program
 from neuroemu.spinnaker.stdp_host import build_stdp_tables
+from neuroemu.spinnaker.synaptic_rows import build_rows
 
 IZK_THRESHOLD = 30.0  # mV, static threshold of sPyNNaker's Izhikevich models (spec §1.5)
 _SYNAPSE_TAUS = {2: ("tau_syn_E", "tau_syn_I"), 3: ("tau_syn_E", "tau_syn_E2", "tau_syn_I")}
@@ -74,17 +75,57 @@ class PopulationLayout:
         return len(self.bounds) - 1
 
 
-@dataclass
 class ProjectionLayout:
-    """A projection's connections resolved to global atoms, ticks and machine weights."""
+    """A projection's connections on the machine's global atoms and ticks.
 
-    pre_atom: np.ndarray
-    post_atom: np.ndarray
-    synapse_type: np.ndarray
-    delay: np.ndarray
-    weight_int: np.ndarray
-    scale: np.ndarray
-    sign: np.ndarray
+    The per-connection arrays are computed when asked for and not kept: kept, they would
+    cost 24 bytes per synapse next to the 4 of the machine's own word (issue: synapses in
+    at most 6 bytes). ``parts`` says which post-population layout each connection targets.
+    """
+
+    def __init__(self, mapping_: "Mapping", projection) -> None:
+        self.projection = projection
+        self.synapse_type = receptor_index(projection.post.celltype, projection.receptor_type)
+        self._pre_atom_of = mapping_.atoms_of(projection.pre)
+        self._post_atom_of = mapping_.atoms_of(projection.post)
+        self._dt = mapping_.dt
+        self.parts = self._parts(mapping_)
+
+    @property
+    def size(self) -> int:
+        return len(self.projection)
+
+    def pre_atoms(self, sel=slice(None)) -> np.ndarray:
+        """Global atom of each connection's source (of the connections ``sel``)."""
+        return self._pre_atom_of[self.projection._pre_idx[sel]]
+
+    def post_atoms(self, sel=slice(None)) -> np.ndarray:
+        """Global atom of each connection's target."""
+        return self._post_atom_of[self.projection._post_idx[sel]]
+
+    def delays(self, sel=slice(None)) -> np.ndarray:
+        """Delay of each connection in ticks, as the host rounds it (spec §2)."""
+        return mapping.delay_ticks(np.asarray(self.projection._values["delay"])[sel], self._dt)
+
+    def weights(self, sel=slice(None)) -> np.ndarray:
+        """Each connection's PyNN weight (signed, float)."""
+        return np.asarray(self.projection._values["weight"], dtype=float)[sel]
+
+    def _parts(self, mapping_: "Mapping") -> list:
+        """[(post layout, selection of its connections)]: a slice for a projection onto
+        one population, boolean masks (one byte per connection) otherwise."""
+        if self.size == 0:
+            return []
+        targets = resolve(self.projection.post)
+        if len(targets) == 1 and targets[0][0].size == self.projection.post.size:
+            return [(mapping_.layout(targets[0][0]), slice(None))]
+        post = self.post_atoms()
+        parts = []
+        for layout in mapping_.layouts.values():
+            mask = (post >= layout.offset) & (post < layout.offset + layout.population.size)
+            if mask.any():
+                parts.append((layout, mask))
+        return parts
 
 
 def _kind_of(celltype) -> int:
@@ -135,7 +176,7 @@ class Mapping:
         self.n_atoms = offset
         self.n_population_cores = first_core
         for proj in projections:
-            self.projections[id(proj)] = self._resolve(proj)
+            self.projections[id(proj)] = ProjectionLayout(self, proj)
         self._weight_scaling(projections)
         self._delays(projections, allow_extensions)
 
@@ -143,25 +184,12 @@ class Mapping:
     def layout(self, population) -> PopulationLayout:
         return self.layouts[id(population)]
 
-    def _global(self, cells_obj, idx: np.ndarray) -> np.ndarray:
-        out = np.empty(idx.size, dtype=np.int64)
-        parts = resolve(cells_obj)
+    def atoms_of(self, cells_obj) -> np.ndarray:
+        """Global atom of each position of a Population, PopulationView or Assembly."""
         position_to_atom = np.empty(cells_obj.size, dtype=np.int64)
-        for pop, pop_idx, pos in parts:
+        for pop, pop_idx, pos in resolve(cells_obj):
             position_to_atom[pos] = self.layout(pop).offset + pop_idx
-        out[:] = position_to_atom[idx]
-        return out
-
-    def _resolve(self, proj) -> ProjectionLayout:
-        pre = self._global(proj.pre, proj._pre_idx)
-        post = self._global(proj.post, proj._post_idx)
-        syn_type = np.full(pre.size, receptor_index(proj.post.celltype, proj.receptor_type),
-                           np.int8)
-        weights = np.asarray(proj._values["weight"], dtype=float)
-        return ProjectionLayout(pre, post, syn_type,
-                                mapping.delay_ticks(proj._values["delay"], self.dt),
-                                np.zeros(pre.size, np.uint16), np.ones(pre.size),
-                                np.where(weights < 0, -1.0, 1.0))
+        return position_to_atom
 
     def source_layouts(self, atoms: np.ndarray) -> list[PopulationLayout]:
         """The distinct layouts (populations) holding ``atoms``, by a binary search over
@@ -182,19 +210,14 @@ class Mapping:
             return int(mapping.probable_maximum_selected(
                 proj.pre.size * proj.post.size, proj.pre.size, conn.p_connect,
                 chance=mapping.FIXED_PROBABILITY_CHANCE))
-        if pl.post_atom.size == 0:
+        if pl.size == 0:
             return 0
-        return int(np.bincount(pl.post_atom - pl.post_atom.min()).max())
+        post = pl.post_atoms()
+        return int(np.bincount(post - post.min()).max())
 
-    def post_parts(self, pl: ProjectionLayout):
-        """[(post layout, boolean mask of the connections into it)] of a projection."""
-        parts = []
-        for layout in self.layouts.values():
-            lo = layout.offset
-            mask = (pl.post_atom >= lo) & (pl.post_atom < lo + layout.population.size)
-            if mask.any():
-                parts.append((layout, mask))
-        return parts
+    def post_parts(self, pl: ProjectionLayout) -> list:
+        """[(post layout, selection of the connections into it)] of a projection."""
+        return pl.parts
 
     def _weight_scaling(self, projections) -> None:
         steps_per_second = 1000.0 / self.dt
@@ -246,19 +269,22 @@ class Mapping:
                     max_w = max(min(bound, total[s]), biggest[s])
                 layout.shifts[s] = mapping.ring_buffer_shift(max_w)
                 layout.scales[s] = mapping.weight_scale(layout.shifts[s], gws)
-        for proj in projections:
-            pl = self.projections[id(proj)]
-            s = receptor_index(proj.post.celltype, proj.receptor_type)
-            weights = np.asarray(proj._values["weight"], dtype=float)
-            for layout, mask in self.post_parts(pl):
-                pl.scale[mask] = layout.scales[s]
-                pl.weight_int[mask] = mapping.quantise_weights(weights[mask], layout.scales[s])
+
+    def machine_weights(self, pl: ProjectionLayout) -> np.ndarray:
+        """The weight of every connection as the machine holds it before any plasticity:
+        quantised with its target's scale, with the sign of the PyNN weight."""
+        out = np.empty(pl.size)
+        for layout, sel in pl.parts:
+            scale = layout.scales[pl.synapse_type]
+            w = pl.weights(sel)
+            out[sel] = np.where(w < 0, -1.0, 1.0) * mapping.quantise_weights(w, scale) / scale
+        return out
 
     def _delays(self, projections, allow_extensions: dict) -> None:
         for proj in projections:
             pl = self.projections[id(proj)]
-            for layout, mask in self.post_parts(pl):
-                layout.max_delay = max(layout.max_delay, int(pl.delay[mask].max()))
+            for layout, sel in self.post_parts(pl):
+                layout.max_delay = max(layout.max_delay, int(pl.delays(sel).max()))
         for layout in self.layouts.values():
             if layout.kind != kernel.NEURON_CORE:
                 continue
@@ -276,13 +302,14 @@ class Mapping:
                     f"(1 + {mapping.MAX_DELAY_STAGES} stages) at dt = {self.dt} ms")
         for proj in projections:
             pl = self.projections[id(proj)]
-            for layout, mask in self.post_parts(pl):
-                if int(pl.delay[mask].max()) > layout.slots:
+            for layout, sel in self.post_parts(pl):
+                longest = int(pl.delays(sel).max())
+                if longest > layout.slots:
                     pre_cls = type(proj.pre.celltype)
                     if allow_extensions.get(pre_cls, True) is False:
                         raise DelayExtensionException(
                             f"Projection '{proj.label}': synaptic delay",
-                            f"{int(pl.delay[mask].max()) * self.dt} ms",
+                            f"{longest * self.dt} ms",
                             f"{layout.slots * self.dt} ms", "a core without delay extensions",
                             f"set_allow_delay_extensions({pre_cls.__name__}, False)")
 
@@ -367,10 +394,10 @@ class MachineProgram:
         self.ring = np.zeros(max(1, ring_size), dtype=np.uint16)
         self.hist = np.zeros(max(1, hist_size), dtype=np.int32)
         self.inbox_row = np.zeros(max(1, n_inbox), dtype=np.int64)
-        self.inbox_len = np.zeros(max(1, n_inbox), dtype=np.int64)
+        self.inbox_len = np.zeros(max(1, n_inbox), dtype=np.int32)
         self.inbox_cnt = np.zeros(max(1, n_inbox), dtype=np.int32)
         self.inbox_time = np.zeros(max(1, n_inbox), dtype=np.int64)
-        self.inbox_prow = np.zeros(max(1, n_inbox), dtype=np.int64)
+        self.inbox_prow = np.zeros(max(1, n_inbox), dtype=np.int32)
         self.inbox_n = np.zeros(n_cores, dtype=np.int64)
         self.pend_key = np.zeros(max(1, out_off), dtype=np.int64)
         self.pend_cnt = np.zeros(max(1, out_off), dtype=np.int32)
@@ -393,12 +420,12 @@ class MachineProgram:
         need: dict[tuple, int] = {}
         for proj in projections:
             pl = m.projections[id(proj)]
-            for layout, mask in m.post_parts(pl):
-                d = pl.delay[mask]
+            for layout, sel in m.post_parts(pl):
+                d = pl.delays(sel)
                 if d.max() <= layout.slots:
                     continue
                 stages = (d - 1) // layout.slots
-                for src_layout in m.source_layouts(pl.pre_atom[mask][stages > 0]):
+                for src_layout in m.source_layouts(pl.pre_atoms(sel)[stages > 0]):
                     key = (id(src_layout.population), layout.slots)
                     need[key] = max(need.get(key, 0), int(stages.max()))
         self.delay_cores = []
@@ -414,92 +441,27 @@ class MachineProgram:
                         "hi": layout.offset + int(layout.bounds[k + 1]),
                         "slots": slots, "stages": stages, "population": layout.population})
 
-    def _delay_core_for(self, pop_id: int, slots: int, atom: np.ndarray):
-        first = self.delay_vertex[(pop_id, slots)]
-        idx = np.full(atom.size, -1, dtype=np.int64)
-        j = first
-        while j < len(self.delay_cores) and self.delay_cores[j]["slots"] == slots and \
-                id(self.delay_cores[j]["population"]) == pop_id:
-            dc = self.delay_cores[j]
-            idx[(atom >= dc["lo"]) & (atom < dc["hi"])] = j
-            j += 1
-        return idx
-
     def _build_rows(self, projections) -> None:
-        m = self.mapping
-        keys, cores, words, plastic, origin = [], [], [], [], []
-        self.conn_offset = {}
-        n_conns = 0
-        for proj in projections:
-            pl = m.projections[id(proj)]
-            self.conn_offset[id(proj)] = n_conns
-            s = receptor_index(proj.post.celltype, proj.receptor_type)
-            for layout, mask in m.post_parts(pl):
-                origin.append(n_conns + np.flatnonzero(mask))
-                plastic.append(np.full(int(mask.sum()), is_plastic(proj)))
-                pre = pl.pre_atom[mask]
-                post = pl.post_atom[mask]
-                d = pl.delay[mask]
-                core = self.core_of_atom[post]
-                local = post - self.cores[core, kernel.C_LO]
-                stage = (d - 1) // layout.slots
-                remaining = d - stage * layout.slots
-                key = pre.copy()
-                delayed = stage > 0
-                if delayed.any():
-                    for src in m.source_layouts(pre[delayed]):
-                        sel = delayed & (pre >= src.offset) & \
-                            (pre < src.offset + src.population.size)
-                        dci = self._delay_core_for(id(src.population), layout.slots, pre[sel])
-                        key0 = np.array([self.delay_cores[j]["key0"] for j in dci])
-                        lo = np.array([self.delay_cores[j]["lo"] for j in dci])
-                        hi = np.array([self.delay_cores[j]["hi"] for j in dci])
-                        key[sel] = key0 + (stage[sel] - 1) * (hi - lo) + (pre[sel] - lo)
-                t_bits = mapping.type_bits(layout.n_types)
-                ctrl = ((remaining & (layout.slots - 1)) << (layout.atom_bits + t_bits)) | \
-                    (s << layout.atom_bits) | local
-                keys.append(key)
-                cores.append(core)
-                words.append((pl.weight_int[mask].astype(np.int64) << 16) | ctrl)
-            n_conns += pl.pre_atom.size
-        # spikes of sources with delayed connections also go to their delay-extension cores
-        for dc in self.delay_cores:
-            atoms = np.arange(dc["lo"], dc["hi"], dtype=np.int64)
-            keys.append(atoms)
-            cores.append(np.full(atoms.size, dc["core"], dtype=np.int64))
-            words.append(np.full(atoms.size, -1, dtype=np.int64))
-            plastic.append(np.zeros(atoms.size, dtype=bool))
-            origin.append(np.full(atoms.size, -1, dtype=np.int64))
-        key, core, word, plast, orig = (np.concatenate(x) if x else np.zeros(0, np.int64)
-                                        for x in (keys, cores, words, plastic, origin))
-        plast = plast.astype(bool)
-        order = np.lexsort((plast, core, key))
-        key, core, word, plast, orig = key[order], core[order], word[order], plast[order], \
-            orig[order]
-        is_delay_entry = word < 0
-        self.words = np.where(is_delay_entry, 0, word).astype(np.uint32)
-        self.word_of_connection = np.zeros(n_conns, dtype=np.int64)
-        self.word_of_connection[orig[orig >= 0]] = np.flatnonzero(orig >= 0)
-        boundary = np.ones(key.size, dtype=bool)
-        boundary[1:] = (key[1:] != key[:-1]) | (core[1:] != core[:-1]) | (plast[1:] != plast[:-1])
-        starts = np.flatnonzero(boundary)
-        lengths = np.diff(np.append(starts, key.size))
-        self.route_core = core[starts].astype(np.int64)
-        self.route_row = starts.astype(np.int64)
-        self.route_len = lengths.astype(np.int64)
-        row_plastic = plast[starts]
-        self.route_prow = np.full(starts.size, -1, dtype=np.int64)
-        self.route_prow[row_plastic] = np.arange(int(row_plastic.sum()))
-        delay_route = is_delay_entry[starts]
-        # a delay-extension entry's "row" is the source's index within the delay core
-        self.route_row[delay_route] = key[starts][delay_route] - \
-            self.cores[core[starts][delay_route], kernel.C_LO]
-        self.route_len[delay_route] = 0
-        self.route_ptr = np.zeros(self.n_keys + 1, dtype=np.int64)
-        np.add.at(self.route_ptr, key[starts] + 1, 1)
-        self.route_ptr = np.cumsum(self.route_ptr)
-        self.n_synapses = int((~is_delay_entry).sum())
-        self.n_plastic_rows = int(row_plastic.sum())
+        rows = build_rows(self, projections, is_plastic)
+        self.words = rows.words
+        self.word_ptr = rows.word_ptr
+        self.route_ptr = rows.route_ptr
+        self.route_core = rows.route_core
+        self.route_len = rows.route_len
+        self.route_prow = rows.route_prow
+        self.word_of_connection = rows.word_of_connection
+        self.n_synapses = rows.n_synapses
+        self.n_plastic_rows = rows.n_plastic_rows
+        self.synapse_bytes = rows.nbytes()
+
+    def plastic_weights(self, pl: ProjectionLayout) -> np.ndarray:
+        """The current weights of a plastic projection, read back from its words."""
+        words = self.words[self.word_of_connection[id(pl.projection)]]
+        out = np.empty(pl.size)
+        for layout, sel in pl.parts:
+            sign = np.where(pl.weights(sel) < 0, -1.0, 1.0)
+            out[sel] = sign * (words[sel] >> 16) / layout.scales[pl.synapse_type]
+        return out
 
     # -- neurons --------------------------------------------------------------------------
     def update_neuron_parameters(self) -> None:

@@ -68,11 +68,12 @@ def _connector_bound(proj, n_post_atoms: int) -> int | None:
     return None
 
 
-def _built_max_rows(pl, mask, core_of_atom, n_cores) -> np.ndarray:
+def _built_max_rows(pl, sel, core_of_atom, n_cores) -> np.ndarray:
     """Per target core: longest row of this projection actually built (fallback)."""
     out = np.zeros(n_cores, dtype=np.int64)
-    if mask.any():
-        key = pl.pre_atom[mask] * n_cores + core_of_atom[pl.post_atom[mask]]
+    pre = pl.pre_atoms(sel)
+    if pre.size:
+        key = pre * n_cores + core_of_atom[pl.post_atoms(sel)]
         keys, counts = np.unique(key, return_counts=True)
         np.maximum.at(out, keys % n_cores, counts)
     return out
@@ -96,8 +97,8 @@ def reserved_bytes(program, projections) -> np.ndarray:
         pl = m.projections[id(proj)]
         pres = [m.layout(p) for p in {id(p): p for p, _, _ in resolve(proj.pre)}.values()]
         n_total = proj.pre.size * proj.post.size
-        for post, mask in m.post_parts(pl):
-            d = pl.delay[mask]
+        for post, sel in m.post_parts(pl):
+            d = pl.delays(sel)
             undelayed = float(np.mean(d <= post.slots))
             stages = int((d.max() - 1) // post.slots)
             built = None
@@ -109,7 +110,7 @@ def reserved_bytes(program, projections) -> np.ndarray:
                     bound = _connector_bound(proj, n_post_atoms)
                     if bound is None:
                         if built is None:
-                            built = _built_max_rows(pl, mask, program.core_of_atom, n_cores)
+                            built = _built_max_rows(pl, sel, program.core_of_atom, n_cores)
                         bound = int(built[c])
                     bounds[n_post_atoms] = (_delay_share(bound, n_total, undelayed),
                                             _delay_share(bound, n_total, 1.0 - undelayed))

@@ -158,17 +158,15 @@ class SpiNNakerToolchain:
 
     def connection_values(self, projection, name: str) -> np.ndarray:
         """What the machine holds for ``name`` of every connection (quantised, rounded)."""
-        pl = self.mapping.projections[id(projection)]
+        m = self.mapping
+        pl = m.projections[id(projection)]
         if name == "weight":
-            weight_int = pl.weight_int
             prog = self._program
-            if prog is not None and isinstance(projection.synapse_type, cells.STDPMechanism):
-                first = prog.conn_offset[id(projection)]
-                words = prog.words[prog.word_of_connection[first:first + pl.pre_atom.size]]
-                weight_int = words >> 16
-            return pl.sign * weight_int.astype(float) / pl.scale
+            if prog is not None and id(projection) in prog.word_of_connection:
+                return prog.plastic_weights(pl)
+            return m.machine_weights(pl)
         if name == "delay":
-            return pl.delay * self.state.dt
+            return pl.delays() * self.state.dt
         return np.asarray(projection._values[name], dtype=float)
 
     # -- running ------------------------------------------------------------------------
@@ -209,7 +207,7 @@ class SpiNNakerToolchain:
         saturated_before = int(prog.prov[:, kernel.PROV_SATURATED].sum())
         kernel.run_ticks(
             t_now, n_ticks, prog.cores, prog.state, prog.params, prog.words, prog.ring,
-            prog.route_ptr, prog.route_core, prog.route_row, prog.route_len, prog.route_prow,
+            prog.route_ptr, prog.word_ptr, prog.route_core, prog.route_len, prog.route_prow,
             prog.inbox_row, prog.inbox_len, prog.inbox_cnt, prog.inbox_time, prog.inbox_prow,
             prog.inbox_n, prog.pend_key,
             prog.pend_cnt, prog.pend_time, prog.pend_n, prog.out_key, prog.out_cnt,

@@ -390,15 +390,10 @@ class MachineProgram:
             m.n_atoms, m.dt)
         inbox = np.bincount(self.route_core, minlength=n_cores).astype(np.int64)
         cores[:, kernel.C_INBOX_OFF] = np.concatenate(([0], np.cumsum(inbox)[:-1]))
-        n_inbox = int(inbox.sum())
+        self.n_inbox = int(inbox.sum())
+        self.inbox = None
         self.ring = np.zeros(max(1, ring_size), dtype=np.uint16)
         self.hist = np.zeros(max(1, hist_size), dtype=np.int32)
-        self.inbox_row = np.zeros(max(1, n_inbox), dtype=np.int64)
-        self.inbox_len = np.zeros(max(1, n_inbox), dtype=np.int32)
-        self.inbox_cnt = np.zeros(max(1, n_inbox), dtype=np.int32)
-        self.inbox_time = np.zeros(max(1, n_inbox), dtype=np.int64)
-        self.inbox_prow = np.zeros(max(1, n_inbox), dtype=np.int32)
-        self.inbox_n = np.zeros(n_cores, dtype=np.int64)
         self.pend_key = np.zeros(max(1, out_off), dtype=np.int64)
         self.pend_cnt = np.zeros(max(1, out_off), dtype=np.int32)
         self.pend_time = np.zeros(max(1, out_off), dtype=np.int64)
@@ -412,6 +407,19 @@ class MachineProgram:
         self.update_neuron_parameters()
         self.initialise_state()
         self._build_sources(core_rows, t_now)
+
+    def inboxes(self) -> tuple:
+        """The cores' spike inboxes (row, length, count, time, plastic row; entries per
+        core), one place per row that can reach the core in a tick. Allocated at the first
+        run, not for a mapping-only run: with sparse connectivity there are about as many
+        rows as synapses."""
+        if self.inbox is None:
+            n = max(1, self.n_inbox)
+            self.inbox = (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int32),
+                          np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int64),
+                          np.zeros(n, dtype=np.int32),
+                          np.zeros(self.cores.shape[0], dtype=np.int64))
+        return self.inbox
 
     # -- delay extensions and synaptic rows ---------------------------------------------
     def _build_delay_cores(self, projections) -> None:

@@ -119,10 +119,11 @@ def build_stdp_tables(m, projections, cores: np.ndarray, n_atoms: int, n_plastic
                                         global_weight_scale[layout.input_type])
         first = layout.first_core
         cores[first:first + layout.n_cores, kernel.C_STDP] = r
-    post_n = np.ones(n_atoms, dtype=np.int64)  # the dummy event at time 0
-    post_t = np.zeros((n_atoms, stdp.MAX_POST_EVENTS), dtype=np.int64)
-    post_tr = np.zeros((n_atoms, stdp.MAX_POST_EVENTS, 2), dtype=np.int16)
-    post_dummy = np.ones(n_atoms, dtype=np.int8)
+    n_post = n_atoms if rules else 1  # post-synaptic histories only with plasticity
+    post_n = np.ones(n_post, dtype=np.int64)  # the dummy event at time 0
+    post_t = np.zeros((n_post, stdp.MAX_POST_EVENTS), dtype=np.int64)
+    post_tr = np.zeros((n_post, stdp.MAX_POST_EVENTS, 2), dtype=np.int16)
+    post_dummy = np.ones(n_post, dtype=np.int8)
     pre_time = np.zeros(max(1, n_plastic_rows), dtype=np.int64)
     pre_trace = np.zeros((max(1, n_plastic_rows), 2), dtype=np.int16)
     return (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len,

@@ -32,8 +32,8 @@ from numba import njit
 from neuroemu.errors import MappingError
 from neuroemu.spinnaker import kernel, mapping
 
-#: connections encoded at once (bounds the wide temporary arrays to ~200 MB)
-CHUNK = 1 << 22
+#: connections encoded at once (bounds the wide temporary arrays to ~100 MB)
+CHUNK = 1 << 20
 #: a row's length is stored in 16 bits
 MAX_ROW_LENGTH = np.iinfo(np.uint16).max
 

@@ -208,8 +208,7 @@ class SpiNNakerToolchain:
         kernel.run_ticks(
             t_now, n_ticks, prog.cores, prog.state, prog.params, prog.words, prog.ring,
             prog.route_ptr, prog.word_ptr, prog.route_core, prog.route_len, prog.route_prow,
-            prog.inbox_row, prog.inbox_len, prog.inbox_cnt, prog.inbox_time, prog.inbox_prow,
-            prog.inbox_n, prog.pend_key,
+            *prog.inboxes(), prog.pend_key,
             prog.pend_cnt, prog.pend_time, prog.pend_n, prog.out_key, prog.out_cnt,
             prog.out_n, prog.prov, prog.arr_ptr, prog.arr_tick, prog.arr_atom, prog.arr_cnt,
             prog.hist, prog.poisson, prog.poisson_counts, prog.current_sources, prog.stdp,

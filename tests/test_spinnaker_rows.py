@@ -12,11 +12,11 @@ from __future__ import annotations
 import collections
 
 import numpy as np
+import pyNN.neuroemu_spinnaker as sim
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pyNN.neuroemu_spinnaker as sim
 from neuroemu.errors import MappingError
 from neuroemu.spinnaker import kernel
 

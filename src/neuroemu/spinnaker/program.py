@@ -83,7 +83,7 @@ class ProjectionLayout:
     at most 6 bytes). ``parts`` says which post-population layout each connection targets.
     """
 
-    def __init__(self, mapping_: "Mapping", projection) -> None:
+    def __init__(self, mapping_: Mapping, projection) -> None:
         self.projection = projection
         self.synapse_type = receptor_index(projection.post.celltype, projection.receptor_type)
         self._pre_atom_of = mapping_.atoms_of(projection.pre)
@@ -111,7 +111,7 @@ class ProjectionLayout:
         """Each connection's PyNN weight (signed, float)."""
         return np.asarray(self.projection._values["weight"], dtype=float)[sel]
 
-    def _parts(self, mapping_: "Mapping") -> list:
+    def _parts(self, mapping_: Mapping) -> list:
         """[(post layout, selection of its connections)]: a slice for a projection onto
         one population, boolean masks (one byte per connection) otherwise."""
         if self.size == 0:

@@ -15,6 +15,12 @@ and the largest router table.
     python benchmarks/bench_mapping.py                   # 10k, 100k
     python benchmarks/bench_mapping.py --sizes 1000000 --json bench_mapping.json
     python benchmarks/bench_mapping.py --sizes 1000000 --synapses 10   # less memory
+    python benchmarks/bench_mapping.py --sizes 1000000 --connector probability
+
+With FixedNumberPre at 1M neurons sPyNNaker 7.4.1's own row bound
+(``get_probable_maximum_selected``: ``1 - 1e-5 / (n_pre * n_post)`` rounds to 1.0 in double
+precision, so the bound becomes the whole 164 connections of a source) reserves 556 MB of
+SDRAM for one core: the network is refused, as sPyNNaker would refuse it.
 """
 
 from __future__ import annotations
@@ -36,7 +42,15 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def worker(n: int, k: int, out: str) -> None:
+def _connector(sim, kind: str, n_in: int, n_pre: int, rng):
+    """``n_in`` incoming synapses per neuron from ``n_pre`` sources: exactly
+    (FixedNumberPre) or on average (FixedProbability, p = n_in / n_pre)."""
+    if kind == "probability":
+        return sim.FixedProbabilityConnector(n_in / n_pre, rng=rng)
+    return sim.FixedNumberPreConnector(n_in, rng=rng)
+
+
+def worker(n: int, k: int, out: str, kind: str) -> None:
     import pyNN.neuroemu_spinnaker as sim
 
     from neuroemu.errors import MappingError
@@ -51,10 +65,9 @@ def worker(n: int, k: int, out: str) -> None:
     for i, post in enumerate((exc, inh)):
         noise = sim.Population(post.size, sim.SpikeSourcePoisson(rate=10.0),
                                label=f"noise_{post.label}", additional_parameters={"seed": i})
-        sim.Projection(exc, post, sim.FixedNumberPreConnector(ce, rng=rng),
+        sim.Projection(exc, post, _connector(sim, kind, ce, exc.size, rng),
                        sim.StaticSynapse(weight=0.1, delay=1.5), receptor_type="excitatory")
-        sim.Projection(inh, post, sim.FixedNumberPreConnector(k - ce,
-                                                              rng=rng),
+        sim.Projection(inh, post, _connector(sim, kind, k - ce, inh.size, rng),
                        sim.StaticSynapse(weight=-0.5, delay=1.5), receptor_type="inhibitory")
         sim.Projection(noise, post, sim.OneToOneConnector(),
                        sim.StaticSynapse(weight=0.2, delay=1.0))
@@ -64,14 +77,14 @@ def worker(n: int, k: int, out: str) -> None:
         sim.run(1000.0)
     except MappingError as err:       # the machine (like sPyNNaker) refuses the network
         Path(out).write_text(json.dumps({
-            "neurons": n, "synapses": n * (k + 1), "build_s": t1 - t0,
-            "map_s": time.perf_counter() - t1, "mapping_error": str(err),
+            "neurons": n, "synapses": _n_synapses(sim), "connector": kind,
+            "build_s": t1 - t0, "map_s": time.perf_counter() - t1, "mapping_error": str(err),
             "peak_rss_mib": _peak_rss_mib()}))
         return
     t2 = time.perf_counter()
     rep = sim.simulator.state.toolchain.machine_stage.last_report
     result = {
-        "neurons": n, "synapses": n * (k + 1), "build_s": t1 - t0,
+        "neurons": n, "synapses": _n_synapses(sim), "connector": kind, "build_s": t1 - t0,
         "map_s": t2 - t1, "stages_s": rep["timings_s"], "cores": rep["totals"]["cores"],
         "chips": rep["totals"]["chips"], "boards": rep["machine"]["boards"],
         "machine": rep["machine"]["name"],
@@ -84,18 +97,26 @@ def worker(n: int, k: int, out: str) -> None:
     Path(out).write_text(json.dumps(result))
 
 
+def _n_synapses(sim) -> int:
+    return sum(len(p) for p in sim.simulator.state.projections)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--synapses", type=int, default=SYNAPSES_PER_NEURON,
                         help="recurrent synapses per neuron (default 100)")
+    parser.add_argument("--connector", choices=("fixed_number_pre", "probability"),
+                        default="fixed_number_pre",
+                        help="FixedNumberPre (default) or FixedProbability with the same "
+                             "mean in-degree")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
     results = []
     for n in args.sizes:
         with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
             subprocess.run([sys.executable, __file__, "--worker", str(n),
-                            str(args.synapses), tmp.name], check=True)
+                            str(args.synapses), tmp.name, args.connector], check=True)
             res = json.loads(Path(tmp.name).read_text())
         results.append(res)
         if "mapping_error" in res:
@@ -114,7 +135,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    if len(sys.argv) == 6 and sys.argv[1] == "--worker":
+        worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
     else:
         main()

@@ -104,3 +104,15 @@ def test_oracle_spynnaker_virtual_mode_agrees():
     rows = oracle.compare(ORACLE_PYTHON)
     assert len(rows) >= 20
     assert [r for r in rows if r[1] != r[2]] == []
+
+
+@pytest.mark.parametrize("n,bound", [(8000, (150, 27)), (80000, (157, 13)),
+                                     (800000, (164, 164))])
+def test_fixed_number_pre_row_bound_saturates_for_huge_populations(n, bound):
+    """sPyNNaker 7.4.1's FixedNumberPre row bound (80 of n sources onto n targets, a
+    256-atom slice), computed with its own ``get_probable_maximum_selected`` in the 7.4.1
+    venv: at n = 800k, ``1 - 1e-5 / n**2`` rounds to 1.0 and the slice bound becomes the
+    whole per-source total, so each core reserves rows of 164 synapses."""
+    total = mapping.probable_maximum_selected(n * n, 80 * n, 1.0 / n, 1.0 / 10000.0)
+    in_slice = mapping.probable_maximum_selected(n * n, int(total), 256 / n, 1.0 / 100000.0)
+    assert (total, in_slice) == bound

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -50,17 +51,14 @@ def _connector(sim, kind: str, n_in: int, n_pre: int, rng):
     return sim.FixedNumberPreConnector(n_in, rng=rng)
 
 
-def worker(n: int, k: int, out: str, kind: str) -> None:
-    import pyNN.neuroemu_spinnaker as sim
-
-    from neuroemu.errors import MappingError
-
-    t0 = time.perf_counter()
-    sim.setup(timestep=1.0, mapping_only=True, report_dir=tempfile.mkdtemp())
+def build_network(sim, n: int, k: int, kind: str, connector_rng: bool = True) -> None:
+    """The benchmark network (module doc) on the PyNN backend ``sim``; sPyNNaker refuses
+    an ``rng`` on the connectors (``connector_rng=False``: seeded populations instead)."""
     n_exc = int(0.8 * n)
-    exc = sim.Population(n_exc, sim.IF_curr_exp(), label="exc")
-    inh = sim.Population(n - n_exc, sim.IF_curr_exp(), label="inh")
-    rng = sim.NumpyRNG(seed=42)
+    seeded = {} if connector_rng else {"additional_parameters": {"seed": 42}}
+    exc = sim.Population(n_exc, sim.IF_curr_exp(), label="exc", **seeded)
+    inh = sim.Population(n - n_exc, sim.IF_curr_exp(), label="inh", **seeded)
+    rng = sim.NumpyRNG(seed=42) if connector_rng else None
     ce = int(0.8 * k)
     for i, post in enumerate((exc, inh)):
         noise = sim.Population(post.size, sim.SpikeSourcePoisson(rate=10.0),
@@ -72,6 +70,46 @@ def worker(n: int, k: int, out: str, kind: str) -> None:
         sim.Projection(noise, post, sim.OneToOneConnector(),
                        sim.StaticSynapse(weight=0.2, delay=1.0))
         post.record("spikes")
+
+
+def spynnaker_worker(n: int, k: int, out: str, kind: str) -> None:
+    """The same network under sPyNNaker 7.4.1 in virtual-board mode (its venv's python,
+    a private config written by :func:`run_spynnaker`): build and map times."""
+    import pyNN.spiNNaker as sim
+
+    t0 = time.perf_counter()
+    sim.setup(timestep=1.0)
+    build_network(sim, n, k, kind, connector_rng=False)
+    t1 = time.perf_counter()
+    sim.run(1000.0)
+    t2 = time.perf_counter()
+    sim.end()
+    Path(out).write_text(json.dumps({"neurons": n, "connector": kind, "build_s": t1 - t0,
+                                     "map_s": t2 - t1, "peak_rss_mib": _peak_rss_mib()}))
+
+
+def run_spynnaker(python: str, n: int, k: int, kind: str) -> dict:
+    """Run :func:`spynnaker_worker` with sPyNNaker's python on a virtual 48-chip board."""
+    with tempfile.TemporaryDirectory(prefix="neuroemu-bench-spynnaker-") as home:
+        Path(home, ".spynnaker.cfg").write_text(
+            "[Machine]\nversion = 5\nvirtual_board = True\n[Reports]\n"
+            f"default_report_file_path = {home}/reports\nwrite_network_graph = False\n")
+        env = {key: v for key, v in os.environ.items() if key != "PYTHONPATH"}
+        env["HOME"] = home
+        result = Path(home, "result.json")
+        subprocess.run([python, os.path.abspath(__file__), "--spynnaker-worker", str(n),
+                        str(k), str(result), kind], cwd=home, env=env, check=True)
+        return json.loads(result.read_text())
+
+
+def worker(n: int, k: int, out: str, kind: str) -> None:
+    import pyNN.neuroemu_spinnaker as sim
+
+    from neuroemu.errors import MappingError
+
+    t0 = time.perf_counter()
+    sim.setup(timestep=1.0, mapping_only=True, report_dir=tempfile.mkdtemp())
+    build_network(sim, n, k, kind)
     t1 = time.perf_counter()
     try:
         sim.run(1000.0)
@@ -110,6 +148,9 @@ def main() -> None:
                         default="fixed_number_pre",
                         help="FixedNumberPre (default) or FixedProbability with the same "
                              "mean in-degree")
+    parser.add_argument("--spynnaker", metavar="PYTHON",
+                        help="also map each network with sPyNNaker 7.4.1's virtual board, "
+                             "using this python (of a venv with spynnaker==1!7.4.1)")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
     results = []
@@ -130,12 +171,19 @@ def main() -> None:
               f"peak {res['peak_rss_mib']:.0f} MiB")
         print("           stages: " + ", ".join(f"{k} {v:.2f}"
                                                for k, v in res["stages_s"].items()))
+        if args.spynnaker:
+            theirs = run_spynnaker(args.spynnaker, n, args.synapses, args.connector)
+            res["spynnaker"] = theirs
+            print(f"           sPyNNaker 7.4.1 virtual board: build {theirs['build_s']:.2f} s  "
+                  f"map {theirs['map_s']:.2f} s  peak {theirs['peak_rss_mib']:.0f} MiB  "
+                  f"(neuroemu/sPyNNaker map time {res['map_s'] / theirs['map_s']:.3f})")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "--worker":
-        worker(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
+    if len(sys.argv) == 6 and sys.argv[1] in ("--worker", "--spynnaker-worker"):
+        run = worker if sys.argv[1] == "--worker" else spynnaker_worker
+        run(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
     else:
         main()

@@ -15,9 +15,9 @@ The rows of a key are its words grouped by target core (static before plastic, i
 order), followed by its delay-extension entries; a row's start is ``word_ptr[key]`` plus
 the lengths of the rows before it. Within a row the words keep connection order.
 
-Building never holds more than a chunk of connections as wide (int64) arrays: a first pass
-counts the words of every key, a second encodes the chunks again and scatters their words
-into place, a third orders each key's words by core and cuts them into rows. Per synapse
+Building holds at most ``KEEP`` connections as wide (int64) arrays: a first pass counts
+the words of every key, a second takes the chunks again (kept from the first pass while
+they fit, else encoded again) and scatters their words into place, a third orders each key's words by core and cuts them into rows. Per synapse
 this keeps the 4-byte word plus, while building, a 4-byte target core (and for plastic
 networks a flag and the connection's number, to find its weight again).
 """
@@ -34,6 +34,8 @@ from neuroemu.spinnaker import kernel, mapping
 
 #: connections encoded at once (bounds the wide temporary arrays to ~100 MB)
 CHUNK = 1 << 20
+#: encodings of the first pass kept for the second up to this many connections
+KEEP = 1 << 23
 #: a row's length is stored in 16 bits
 MAX_ROW_LENGTH = np.iinfo(np.uint16).max
 
@@ -109,13 +111,8 @@ class RowEncoder:
         remaining = d - stage * slots
         ctrl = ((remaining & (slots - 1)) << (a_bits + self.type_bits[which])) | \
             (pl.synapse_type << a_bits) | local
-        weight = np.empty(pre.size, dtype=np.int64)
-        scale = self.scales[:, pl.synapse_type]
-        w = pl.weights(sel)
-        for i in np.unique(which):
-            here = which == i
-            weight[here] = mapping.quantise_weights(w[here], scale[i])
-        word = ((weight << 16) | ctrl).astype(np.uint32)
+        weight = mapping.quantise_weights(pl.weights(sel), self.scales[which, pl.synapse_type])
+        word = ((weight.astype(np.int64) << 16) | ctrl).astype(np.uint32)
         key = pre
         delayed = stage > 0
         if delayed.any():
@@ -138,9 +135,14 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
     n_keys = program.n_keys
     items = [(proj, m.projections[id(proj)]) for proj in projections]
     counts = np.zeros(n_keys, dtype=np.int64)
-    for _, pl in items:
-        for _, key, _, _ in encoder.chunks(pl):
-            _count(key, counts)
+    kept: dict = {}
+    n_kept = 0
+    for proj, pl in items:
+        for chunk in encoder.chunks(pl):
+            _count(chunk[1], counts)
+            if n_kept + chunk[1].size <= KEEP:
+                kept[(id(proj), chunk[0].start)] = chunk
+                n_kept += chunk[1].size
     word_ptr = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(counts, out=word_ptr[1:])
     n_words = int(word_ptr[-1])
@@ -156,12 +158,12 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
         plastic = plastic_of(proj)
         if plastic:
             conn_offset[id(proj)] = n_plastic_conns
-        for sel, key, core, word in encoder.chunks(pl):
+        for sel, key, core, word in _again(encoder, proj, pl, kept):
             base = n_plastic_conns + sel.start if plastic else -1
             _scatter(key, core, word, plastic, base, cursor, words, wcore, wflag, worigin)
         if plastic:
             n_plastic_conns += pl.size
-    del cursor
+    del cursor, kept
     dr_ptr, dr_core = _delay_entries(program, n_keys)
     route_ptr, route_core, route_len, route_prow, n_plastic_rows, longest = _cut_rows(
         word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plastic)
@@ -181,6 +183,16 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
                 word_of_connection[id(proj)] = position[first:first + pl.size]
     return SynapticRows(words, word_ptr, route_ptr, route_core, route_len, route_prow,
                         n_plastic_rows, word_of_connection)
+
+
+def _again(encoder: RowEncoder, proj, pl, kept: dict):
+    """The chunks of a projection once more: kept from the first pass, else re-encoded."""
+    for lo in range(0, pl.size, CHUNK):
+        chunk = kept.pop((id(proj), lo), None)
+        if chunk is None:
+            sel = slice(lo, min(lo + CHUNK, pl.size))
+            chunk = (sel, *encoder.encode(pl, sel))
+        yield chunk
 
 
 def _delay_entries(program, n_keys: int) -> tuple[np.ndarray, np.ndarray]:

@@ -104,8 +104,12 @@ class ProjectionLayout:
         return self._post_atom_of[self.projection._post_idx[sel]]
 
     def delays(self, sel=slice(None)) -> np.ndarray:
-        """Delay of each connection in ticks, as the host rounds it (spec §2)."""
-        return mapping.delay_ticks(np.asarray(self.projection._values["delay"])[sel], self._dt)
+        """Delay of each connection in ticks, as the host rounds it (spec §2); read-only,
+        and without per-connection memory when the delay is one constant."""
+        values = np.asarray(self.projection._values["delay"])[sel]
+        if values.ndim == 1 and values.size > 1 and values.strides[0] == 0:
+            return np.broadcast_to(mapping.delay_ticks(values[:1], self._dt), values.shape)
+        return mapping.delay_ticks(values, self._dt)
 
     def weights(self, sel=slice(None)) -> np.ndarray:
         """Each connection's PyNN weight (signed, float)."""

@@ -30,9 +30,9 @@ from neuroemu.bench.seeds import setup_seed_kwargs, source_seed_kwargs
 #: cell types of the suite's tasks (VA CUBA/COBA, Brunel, microcircuit, I-f curve) and
 #: Spikey's only neuron; per type: excitatory and inhibitory weight (nA, or uS if cond)
 CELL_TYPES: dict[str, tuple[float, float]] = {
-    "IF_curr_exp": (0.5, -0.5),
+    "IF_curr_exp": (0.1, -0.1),
     "IF_cond_exp": (0.01, 0.02),
-    "IF_curr_delta": (0.5, -0.5),
+    "IF_curr_delta": (0.1, -0.1),
     "IF_facets_hardware1": (0.003, 0.003),
 }
 DT = 0.1             # ms, the suite's time step

@@ -10,8 +10,18 @@ Poisson background of K_ext inputs at 8 Hz per neuron, one SpikeSourcePoisson of
 
 Scaling (``scale``): neuron numbers are multiplied by ``scale`` and so are the synapse
 numbers, so that every neuron keeps its full-scale in-degree and no weight or DC
-compensation is needed (the full model's statistics are preserved to first order). At
-scale 1: 77,169 neurons and about 0.3 billion synapses.
+compensation is needed (mean and variance of the input are kept). At scale 1: 77,169
+neurons and about 0.3 billion synapses. The price: a neuron's K inputs come from only
+``scale`` N sources, so small scales have many multapses (at scale 0.01 up to ~37 synapses
+per L5I -> L5E pair), correlated input and population bursts instead of the paper's
+asynchronous irregular state.
+
+In-degree scaling (``k_scale`` < 1, the downscaling of the NEST and PyNN microcircuit
+examples after van Albada et al. 2015, PLoS Comput Biol 11:e1004490): recurrent and
+background in-degrees multiplied by ``k_scale``, weights divided by sqrt(k_scale) (keeps
+the input variance) and a DC current adding the lost mean input,
+``tau_syn (1 - sqrt(k_scale)) (sum_s w_ts K_ts nu_s + w K_ext nu_bg)`` with the full-scale
+in-degrees K and the full-scale rates nu of :data:`FULL_MEAN_RATES`.
 """
 
 from __future__ import annotations
@@ -52,13 +62,33 @@ V0_MEAN, V0_SD = -58.0, 10.0    # mV, initial membrane potentials
 CELL = {"cm": 0.25, "tau_m": 10.0, "tau_refrac": 2.0, "tau_syn_E": 0.5, "tau_syn_I": 0.5,
         "v_rest": -65.0, "v_reset": -65.0, "v_thresh": -50.0, "i_offset": 0.0}
 SEED = 55555
+#: mean rates (Hz) of the full-scale model, for the DC compensation of in-degree scaling
+#: (``full_mean_rates`` of the NEST microcircuit example, Potjans & Diesmann 2014 Fig. 6)
+FULL_MEAN_RATES = np.array([0.971, 2.868, 4.746, 5.396, 8.142, 9.078, 0.991, 7.523])
 
 
-def synapse_numbers(scale: float = 1.0) -> np.ndarray:
-    """Synapses per projection [target, source]: eq. 1 at full scale, times ``scale``."""
+def _full_synapse_numbers() -> np.ndarray:
     n_outer = np.outer(N_FULL, N_FULL).astype(float)
-    full = np.log(1.0 - CONN_PROBS) / np.log(1.0 - 1.0 / n_outer)
-    return np.round(full * scale).astype(np.int64)
+    return np.log(1.0 - CONN_PROBS) / np.log(1.0 - 1.0 / n_outer)
+
+
+def synapse_numbers(scale: float = 1.0, k_scale: float = 1.0) -> np.ndarray:
+    """Synapses per projection [target, source]: eq. 1 at full scale, times ``scale`` and
+    the in-degree factor ``k_scale``."""
+    return np.round(_full_synapse_numbers() * scale * k_scale).astype(np.int64)
+
+
+def full_in_degrees() -> np.ndarray:
+    """Mean in-degree per projection [target, source] of the full-scale model."""
+    return _full_synapse_numbers() / N_FULL[:, None]
+
+
+def dc_compensation(k_scale: float) -> np.ndarray:
+    """DC (nA) per population that restores the mean input lost by scaling the in-degrees
+    by ``k_scale`` with weights divided by sqrt(k_scale): zero for ``k_scale`` 1."""
+    recurrent = (weight_matrix() * full_in_degrees() * FULL_MEAN_RATES).sum(axis=1)
+    background = mean_weight() * K_EXT * BG_RATE
+    return CELL["tau_syn_E"] * 1e-3 * (1.0 - np.sqrt(k_scale)) * (recurrent + background)
 
 
 def mean_weight() -> float:
@@ -88,35 +118,44 @@ class Microcircuit:
     background: dict[str, Any]
     sizes: np.ndarray
     synapses: np.ndarray
+    k_scale: float = 1.0
 
     def configuration(self) -> dict:
         return {"populations": dict(zip(POPULATIONS, self.sizes.tolist())),
                 "n_synapses": int(self.synapses.sum()), "cell": CELL,
-                "mean_weight_nA": mean_weight(), "g": G, "bg_rate_Hz": BG_RATE,
-                "k_ext": K_EXT.tolist(), "delays_ms": [DELAY_E, DELAY_I]}
+                "k_scale": self.k_scale,
+                "mean_weight_nA": mean_weight() / np.sqrt(self.k_scale), "g": G,
+                "bg_rate_Hz": BG_RATE, "k_ext": (K_EXT * self.k_scale).tolist(),
+                "dc_nA": dc_compensation(self.k_scale).tolist(),
+                "delays_ms": [DELAY_E, DELAY_I]}
 
 
-def build(sim, scale: float, dt: float, seed: int = SEED, system: str = "") -> Microcircuit:
-    """``sim.setup()`` and the network at ``scale``; spikes of every neuron recorded.
-    ``system`` (the backend name) selects how the Poisson background is seeded."""
+def build(sim, scale: float, dt: float, seed: int = SEED, system: str = "",
+          k_scale: float = 1.0) -> Microcircuit:
+    """``sim.setup()`` and the network at ``scale`` with in-degrees scaled by ``k_scale``
+    (compensated as in the module docstring); spikes of every neuron recorded. ``system``
+    (the backend name) selects how the Poisson background is seeded."""
+    if not 0.0 < k_scale <= 1.0:
+        raise ValueError(f"k_scale must be in (0, 1], got {k_scale}")
     sizes = population_sizes(scale)
-    n_syn = synapse_numbers(scale)
-    weights = weight_matrix()
+    n_syn = synapse_numbers(scale, k_scale)
+    weights = weight_matrix() / np.sqrt(k_scale)
+    w_ext = mean_weight() / np.sqrt(k_scale)
+    dc = dc_compensation(k_scale)
     sim.setup(timestep=dt, min_delay=dt, max_delay=MAX_DELAY, **setup_seed_kwargs(system, seed))
     rng = NumpyRNG(seed=seed, parallel_safe=True)
     v0 = RandomDistribution("normal", mu=V0_MEAN, sigma=V0_SD, rng=rng)
     pops = {}
     background = {}
     for i, name in enumerate(POPULATIONS):
-        pops[name] = sim.Population(int(sizes[i]), sim.IF_curr_exp(**CELL), label=name,
-                                    initial_values={"v": v0})
+        cell = sim.IF_curr_exp(**{**CELL, "i_offset": float(dc[i])})
+        pops[name] = sim.Population(int(sizes[i]), cell, label=name, initial_values={"v": v0})
         pops[name].record("spikes")
-        background[name] = sim.Population(int(sizes[i]),
-                                          sim.SpikeSourcePoisson(rate=BG_RATE * K_EXT[i]),
-                                          label=f"{name}_bg",
-                                          **source_seed_kwargs(system, seed + 1 + i))
+        background[name] = sim.Population(
+            int(sizes[i]), sim.SpikeSourcePoisson(rate=BG_RATE * K_EXT[i] * k_scale),
+            label=f"{name}_bg", **source_seed_kwargs(system, seed + 1 + i))
         sim.Projection(background[name], pops[name], sim.OneToOneConnector(),
-                       sim.StaticSynapse(weight=mean_weight(), delay=dt),
+                       sim.StaticSynapse(weight=w_ext, delay=dt),
                        receptor_type="excitatory")
     projections = {}
     for t, target in enumerate(POPULATIONS):
@@ -137,4 +176,4 @@ def build(sim, scale: float, dt: float, seed: int = SEED, system: str = "") -> M
                 sim.FixedTotalNumberConnector(int(n_syn[t, s]), with_replacement=True, rng=rng),
                 sim.StaticSynapse(weight=weight, delay=delay),
                 receptor_type="excitatory" if excitatory else "inhibitory")
-    return Microcircuit(pops, projections, background, sizes, n_syn)
+    return Microcircuit(pops, projections, background, sizes, n_syn, k_scale)

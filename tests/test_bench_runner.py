@@ -163,9 +163,10 @@ def test_neuroemu_bench_end_to_end(tmp_path):
                    "command": f"python {BENCHMARKS / 'run_I_f_curve.py'} {{system}}"}],
     }]))
     out = tmp_path / "results"
+    # (the warm-up has its own tests in test_bench_warmup.py)
     code = neuroemu_main(["bench", "--suite", str(suite), "--quick", "--output", str(out),
                           "--systems", "neuroemu_spinnaker,no_such_backend",
-                          "--baseline", "neuroemu_spinnaker"])
+                          "--baseline", "neuroemu_spinnaker", "--no-warmup"])
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
     status = {o["system"]: o["status"] for o in summary["outcomes"]}

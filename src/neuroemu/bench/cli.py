@@ -13,7 +13,18 @@ from pathlib import Path
 import neuroemu
 from neuroemu.bench.compare import comparisons, markdown, overview, run_time_figure
 from neuroemu.bench.progress import Progress
-from neuroemu.bench.runner import FAILED, OK, TIMEOUT, Outcome, existing_record, run_task
+from neuroemu.bench.runner import (
+    FAILED,
+    OK,
+    SKIPPED,
+    TIMEOUT,
+    Outcome,
+    Warmup,
+    existing_record,
+    needs_warmup,
+    run_task,
+    warm_up,
+)
 from neuroemu.bench.spec import SpecError, load_suite, select
 
 DEFAULT_SYSTEMS = "neuroemu_spinnaker,nest,brian2"
@@ -69,6 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "in --output")
     parser.add_argument("--timeout", type=_positive, default=3600.0,
                         help="seconds per task and system (default %(default)s)")
+    parser.add_argument("--no-warmup", action="store_true",
+                        help="do not warm a neuroemu system's Numba cache before its first "
+                             "task (its first task then includes the compilation)")
 
 
 def machine_description() -> dict:
@@ -102,37 +116,58 @@ def run(args: argparse.Namespace) -> int:
         print(f"neuroemu bench: no task of {suite} matches --tasks {args.tasks}",
               file=sys.stderr)
         return 2
-    outcomes = run_jobs(tasks, args, suite.resolve().parent)
-    write_reports(outcomes, args, suite)
-    return 1 if any(o.status in (FAILED, TIMEOUT) for o in outcomes) else 0
+    outcomes, warmups = run_jobs(tasks, args, suite.resolve().parent)
+    write_reports(outcomes, args, suite, warmups)
+    failed = [*(o.status for o in outcomes), *(w.status for w in warmups.values())]
+    return 1 if FAILED in failed or TIMEOUT in failed else 0
 
 
-def run_jobs(tasks: list, args: argparse.Namespace, suite_dir: Path) -> list[Outcome]:
-    """Every task on every system (once if it has no placeholder), with progress lines."""
+def run_jobs(tasks: list, args: argparse.Namespace,
+             suite_dir: Path) -> tuple[list[Outcome], dict[str, Warmup]]:
+    """Every task on every system (once if it has no placeholder), with progress lines.
+
+    Before the first task of a neuroemu system (unless ``--no-run``) its warm-up runs once
+    (:func:`neuroemu.bench.runner.warm_up`), or is marked skipped with ``--no-warmup``;
+    returns the outcomes and the warm-ups by system.
+    """
     jobs = [(t, s) for t in tasks for s in (args.systems if t.needs_system else [None])]
     progress = Progress(len(jobs))
     outcomes: list[Outcome] = []
+    warmups: dict[str, Warmup] = {}
     for task, system in jobs:
+        if (not args.no_run and system not in warmups and needs_warmup(system)
+                and task.applies_to(system)):
+            progress.start_warmup(system)
+            if args.no_warmup:
+                warmups[system] = Warmup(system, SKIPPED, 0.0, "--no-warmup")
+            else:
+                warmups[system] = warm_up(system, args.output, args.timeout)
+            w = warmups[system]
+            progress.finish_warmup(w.status, w.seconds, "" if w.status == OK else w.message)
         progress.start(f"{task.model}/{task.name} [{system or 'native'}]")
         if args.no_run:
             outcome = existing_record(task, system, args.output)
         else:
-            outcome = run_task(task, system, suite_dir, args.output, args.timeout, args.quick)
+            outcome = run_task(task, system, suite_dir, args.output, args.timeout, args.quick,
+                               warmups.get(system))
         progress.finish(outcome.status, outcome.wall_time, outcome.message)
         outcomes.append(outcome)
-    return outcomes
+    return outcomes, warmups
 
 
-def write_reports(outcomes: list[Outcome], args: argparse.Namespace, suite: Path) -> None:
+def write_reports(outcomes: list[Outcome], args: argparse.Namespace, suite: Path,
+                  warmups: dict[str, Warmup]) -> None:
     """``summary.json``, ``comparison.md`` (also printed) and ``comparison.png``."""
     comps = comparisons(outcomes, args.baseline)
     table = (overview(comps) + "\n" + markdown(comps)) if comps else "(no successful task)\n"
     args.output.mkdir(parents=True, exist_ok=True)
     meta = machine_description()
     meta.update(suite=str(suite), systems=args.systems, baseline=args.baseline,
-                quick=args.quick)
+                quick=args.quick, numba_warmup=not (args.no_run or args.no_warmup))
     summary = {
         "meta": meta,
+        "warmup": {s: {"status": w.status, "warmup_s": w.seconds, "message": w.message,
+                       "log": str(w.log) if w.log else None} for s, w in warmups.items()},
         "outcomes": [{"model": o.task.model, "task": o.task.name, "system": o.system,
                       "status": o.status, "message": o.message,
                       "record": str(o.record_path) if o.record_path else None,
@@ -140,11 +175,18 @@ def write_reports(outcomes: list[Outcome], args: argparse.Namespace, suite: Path
         "comparisons": comps,
     }
     (args.output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    warmed = ", ".join(f"{w.system} ({w.seconds:.1f} s)" for w in warmups.values()
+                       if w.status == OK)
     header = (f"Benchmarks of {meta['date']} on {meta['platform']}, {meta['cpu_count']} CPUs"
-              f"{' (--quick sizes)' if args.quick else ''}\n\n")
+              f"{' (--quick sizes)' if args.quick else ''}\n\n"
+              + (f"Numba cache warmed before timing by a warm-up run, counted in no task: "
+                 f"{warmed}\n\n" if warmed else ""))
     (args.output / "comparison.md").write_text(header + table)
     run_time_figure(comps, args.output / "comparison.png")
     print(header + table)
+    for w in warmups.values():
+        print(f"warm-up [{w.system}]: {w.status}, {w.seconds:.1f} s (counted in no task)"
+              + ("" if w.status == OK else f": {w.message}"))
     for o in outcomes:
         if o.status != OK:
             print(f"{o.status}: {o.label} {o.message}")

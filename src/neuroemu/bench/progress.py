@@ -1,4 +1,5 @@
-"""A progress line per task on stderr: ``[i/n] model/task [system] ... status (time)``."""
+"""A progress line per task on stderr: ``[i/n] model/task [system] ... status (time)``,
+and one per warm-up: ``warm-up [system] ... status (time)``."""
 
 from __future__ import annotations
 
@@ -23,4 +24,15 @@ class Progress:
         extra = f": {message}" if message else ""
         self.stream.write(f"{status} ({seconds:.1f} s, total "
                           f"{time.perf_counter() - self.t0:.0f} s){extra}\n")
+        self.stream.flush()
+
+
+    def start_warmup(self, system: str) -> None:
+        """The start of a warm-up run (not one of the ``total`` tasks)."""
+        self.stream.write(f"warm-up [{system}] (Numba cache; timed in no task) ... ")
+        self.stream.flush()
+
+    def finish_warmup(self, status: str, seconds: float, message: str = "") -> None:
+        extra = f": {message}" if message else ""
+        self.stream.write(f"{status} ({seconds:.1f} s){extra}\n")
         self.stream.flush()

@@ -4,7 +4,11 @@ The runner passes two environment variables to every task subprocess:
 
 * ``NEUROEMU_BENCH_RECORD``: the path the record must be written to (without it, a task
   run by hand writes ``<model>_<task>_<system>.json`` in the working directory);
-* ``NEUROEMU_BENCH_QUICK``: ``1`` asks for the small CI sizes (``--quick``).
+* ``NEUROEMU_BENCH_QUICK``: ``1`` asks for the small CI sizes (``--quick``);
+* ``NEUROEMU_BENCH_WARMUP`` (neuroemu systems only): the wall time in seconds of the
+  warm-up run that compiled the Numba kernels before this task, or ``none`` if it was
+  skipped (``--no-warmup``) or failed; the record's configuration says so
+  (``numba_cache_warmed``, ``warmup_s``).
 
 Figures go next to the record (:meth:`TaskRun.figure_path`).
 """
@@ -26,11 +30,23 @@ from neuroemu.bench.record import check_record, make_result
 
 RECORD_ENV = "NEUROEMU_BENCH_RECORD"
 QUICK_ENV = "NEUROEMU_BENCH_QUICK"
+WARMUP_ENV = "NEUROEMU_BENCH_WARMUP"
 
 
 def quick() -> bool:
     """True when the runner asked for the small CI sizes."""
     return os.environ.get(QUICK_ENV, "") == "1"
+
+
+def warmup_configuration() -> dict:
+    """What the runner said about the Numba cache (:data:`WARMUP_ENV`): ``{}`` when it said
+    nothing (a system without Numba, or a task run by hand)."""
+    value = os.environ.get(WARMUP_ENV)
+    if value is None:
+        return {}
+    if value == "none":
+        return {"numba_cache_warmed": False}
+    return {"numba_cache_warmed": True, "warmup_s": float(value)}
 
 
 def peak_memory_bytes() -> int:
@@ -48,7 +64,8 @@ class TaskRun:
         self.system = system
         self.timestamp = datetime.datetime.now().isoformat()
         self.results: list[dict] = []
-        self.configuration: dict = {"system": system, "quick": quick()}
+        self.configuration: dict = {"system": system, "quick": quick(),
+                                    **warmup_configuration()}
 
     def add(self, type: str, name: str, value: float, measure: str, units: str | None = None,
             **optional: float) -> None:

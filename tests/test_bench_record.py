@@ -170,3 +170,24 @@ def test_results_survive_json(value, std, lo, hi):
     again = json.loads(json.dumps(rec))
     check_record(again)
     assert again["results"][0] == entry
+
+
+def test_synapse_storage_of_an_emulated_spinnaker_run(tmp_path):
+    """All-to-all 10 -> 20 on one core each: 200 words of 4 bytes, 10 rows (one per source
+    neuron) of 6 bytes, two 8-byte pointers per key and one more (31 keys = 30 atoms + 1):
+    (800 + 60 + 16 * 31) / 200 = 6.78 bytes per synapse."""
+    import pyNN.neuroemu_spinnaker as sim
+
+    run = TaskRun("M", "t", "neuroemu_spinnaker")
+    run.backend = sim
+    sim.setup(timestep=1.0, report_dir=tmp_path)
+    pre = sim.Population(10, sim.SpikeSourceArray(spike_times=[1.0]))
+    post = sim.Population(20, sim.IF_curr_exp())
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5, delay=1.0))
+    with run.timed("run_time"):
+        sim.run(5.0)
+    run.add_run_performance(sim_duration_ms=5.0, synaptic_events=10 * 20)
+    values = {r["name"]: r for r in run.record()["results"]}
+    assert values["synapse_storage"]["units"] == "B"
+    assert math.isclose(values["synapse_storage"]["value"], (800 + 60 + 16 * 31) / 200)
+    sim.end()

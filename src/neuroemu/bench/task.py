@@ -66,6 +66,8 @@ class TaskRun:
         self.results: list[dict] = []
         self.configuration: dict = {"system": system, "quick": quick(),
                                     **warmup_configuration()}
+        #: the imported PyNN backend (set by :func:`start_task`)
+        self.backend = None
 
     def add(self, type: str, name: str, value: float, measure: str, units: str | None = None,
             **optional: float) -> None:
@@ -129,6 +131,16 @@ class TaskRun:
             self.performance("synaptic_events_per_s", synaptic_events / run_time, "throughput",
                              "1/s")
         self.performance("peak_memory", peak_memory_bytes(), "memory", "B")
+        storage = self.synapse_storage()
+        if storage is not None:
+            self.performance("synapse_storage", storage, "memory", "B")
+
+    def synapse_storage(self) -> float | None:
+        """Bytes the emulated machine keeps per synapse (a neuroemu toolchain's
+        ``synapse_storage()``), None for other backends or before a run."""
+        state = getattr(getattr(self.backend, "simulator", None), "state", None)
+        measure = getattr(getattr(state, "toolchain", None), "synapse_storage", None)
+        return measure() if callable(measure) else None
 
     def record(self) -> dict:
         rec = {"model": self.model, "task": self.task, "timestamp": self.timestamp,
@@ -169,5 +181,6 @@ def start_task(model: str, task, *arguments) -> tuple:
     sim, args = get_simulator(*arguments)
     elapsed = time.perf_counter() - t0
     run = TaskRun(model, task(args) if callable(task) else task, args.simulator)
+    run.backend = sim
     run.performance("import_time", elapsed, "time", "s")
     return sim, args, run

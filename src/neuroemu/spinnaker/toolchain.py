@@ -169,6 +169,14 @@ class SpiNNakerToolchain:
             return pl.delays() * self.state.dt
         return np.asarray(projection._values[name], dtype=float)
 
+    def synapse_storage(self) -> float | None:
+        """Bytes per synapse of the synaptic rows (words, row table, key pointers) of the
+        last machine program; None before the first run or without synapses."""
+        prog = self._program
+        if prog is None or prog.n_synapses == 0:
+            return None
+        return prog.synapse_bytes / prog.n_synapses
+
     # -- running ------------------------------------------------------------------------
     def run(self, n_ticks: int) -> None:
         t_now = self.state.ticks

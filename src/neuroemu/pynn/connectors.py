@@ -28,7 +28,7 @@ from neuroemu.errors import UnsupportedFeatureError
 #: evaluate dense (pre x post) maps in column blocks of at most this many elements
 _BLOCK_ELEMENTS = 1 << 22
 #: connections generated per block (bounds the temporaries of the index generation)
-_PAIR_BLOCK = 1 << 20
+_PAIR_BLOCK = 1 << 16
 #: dtype of the stored pre/post indices; population sizes must stay below its maximum
 INDEX_DTYPE = np.int32
 MAX_POPULATION_SIZE = int(np.iinfo(INDEX_DTYPE).max)

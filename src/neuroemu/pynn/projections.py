@@ -81,8 +81,9 @@ class Projection(common.Projection):
         for name, check in getattr(syn, "parameter_checks", {}).items():
             native = syn.translations[name]["translated_name"] \
                 if isinstance(syn, StandardSynapseType) else name
-            if native in values and values[native].size:
-                check(values[native], self)
+            column = values.get(native)
+            if column is not None and column.size:
+                check(column[:1] if is_constant_column(column) else column, self)
 
     def __len__(self) -> int:
         return int(self._pre_idx.size)

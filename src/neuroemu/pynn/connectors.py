@@ -53,9 +53,10 @@ def _check_index_range(n_pre: int, n_post: int) -> None:
 
 
 def _split_flat(flat: np.ndarray, n_post: int) -> tuple[np.ndarray, np.ndarray]:
-    """int32 (pre, post) of flat positions ``pre * n_post + post``, block by block."""
+    """int32 (pre, post) of flat positions ``pre * n_post + post``, block by block; int32
+    positions are overwritten by the post indices (no third array)."""
     pre = np.empty(flat.size, INDEX_DTYPE)
-    post = np.empty(flat.size, INDEX_DTYPE)
+    post = flat if flat.dtype == INDEX_DTYPE else np.empty(flat.size, INDEX_DTYPE)
     for b0 in range(0, flat.size, _PAIR_BLOCK):
         block = flat[b0:b0 + _PAIR_BLOCK]
         row = block // n_post
@@ -87,9 +88,7 @@ class _PairBuffer:
         if self.overflow:
             return (np.concatenate([self.pre[:self.n]] + [p for p, _ in self.overflow]),
                     np.concatenate([self.post[:self.n]] + [q for _, q in self.overflow]))
-        self.pre.resize(self.n, refcheck=False)
-        self.post.resize(self.n, refcheck=False)
-        return self.pre, self.post
+        return _truncated(self.pre, self.n), _truncated(self.post, self.n)
 
 
 def numpy_generator(rng) -> np.random.Generator:
@@ -115,16 +114,30 @@ def _self_pairs_allowed(connector) -> bool:
 
 
 def _drop_self(projection, pre_idx, post_idx, mutual=False):
-    """Remove pairs whose pre and post are the same cell (``mutual``: keep pre id > post id),
-    comparing cell ids block by block (no int64 array as long as the connections)."""
+    """Remove pairs whose pre and post are the same cell (``mutual``: keep pre id > post id).
+
+    Compacts the (freshly generated) arrays in place block by block, so no second copy of
+    the connections exists."""
     pre_cells = projection.pre.all_cells.astype(np.int64)
     post_cells = projection.post.all_cells.astype(np.int64)
-    keep = np.empty(pre_idx.size, dtype=bool)
+    n_kept = 0
     for b0 in range(0, pre_idx.size, _PAIR_BLOCK):
-        b1 = b0 + _PAIR_BLOCK
-        pre_ids, post_ids = pre_cells[pre_idx[b0:b1]], post_cells[post_idx[b0:b1]]
-        keep[b0:b1] = pre_ids > post_ids if mutual else pre_ids != post_ids
-    return pre_idx[keep], post_idx[keep]
+        pre, post = pre_idx[b0:b0 + _PAIR_BLOCK], post_idx[b0:b0 + _PAIR_BLOCK]
+        pre_ids, post_ids = pre_cells[pre], post_cells[post]
+        keep = pre_ids > post_ids if mutual else pre_ids != post_ids
+        n = int(np.count_nonzero(keep))
+        pre_idx[n_kept:n_kept + n] = pre[keep]
+        post_idx[n_kept:n_kept + n] = post[keep]
+        n_kept += n
+    return _truncated(pre_idx, n_kept), _truncated(post_idx, n_kept)
+
+
+def _truncated(array: np.ndarray, n: int) -> np.ndarray:
+    """The first n elements, shrinking the buffer in place when the array owns it."""
+    if array.base is None and array.flags.c_contiguous:
+        array.resize(n, refcheck=False)
+        return array
+    return array[:n].copy()
 
 
 def _all_pairs(n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:

@@ -240,16 +240,18 @@ def test_fixed_probability_count_is_binomial():
     sim.end()
 
 
+@pytest.mark.parametrize("block", [7, 1 << 16])
 @pytest.mark.parametrize("with_replacement", [True, False])
-def test_fixed_total_number_matches_numpy_reference(with_replacement):
+def test_fixed_total_number_matches_numpy_reference(with_replacement, block):
     n_pre, n_post, n, seed = 70, 90, 2000, 31
     sim.setup(timestep=0.1)
     w = RandomDistribution("normal", (0.5, 0.1), rng=NumpyRNG(8))
-    proj = sim.Projection(sim.Population(n_pre, sim.IF_curr_exp()),
-                          sim.Population(n_post, sim.IF_curr_exp()),
-                          sim.FixedTotalNumberConnector(n, with_replacement=with_replacement,
-                                                        rng=NumpyRNG(seed)),
-                          sim.StaticSynapse(weight=w, delay=1.0))
+    with _pair_block(block):
+        proj = sim.Projection(sim.Population(n_pre, sim.IF_curr_exp()),
+                              sim.Population(n_post, sim.IF_curr_exp()),
+                              sim.FixedTotalNumberConnector(
+                                  n, with_replacement=with_replacement, rng=NumpyRNG(seed)),
+                              sim.StaticSynapse(weight=w, delay=1.0))
     gen = _generator_of(seed)
     flat = np.sort(gen.integers(0, n_pre * n_post, size=n) if with_replacement else
                    gen.choice(n_pre * n_post, size=n, replace=False))
@@ -295,4 +297,46 @@ def test_building_keeps_temporaries_bounded():
         tracemalloc.stop()
     assert _stored_bytes(proj) == 8 * len(proj)
     assert peak <= 10 * len(proj)
+    sim.end()
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(1, 40), p=st.floats(0.05, 1.0), seed=st.integers(1, 2**30),
+       no_mutual=st.booleans(), block=st.sampled_from([1, 5, 1 << 16]))
+def test_self_connections_dropped_as_pynn_rule(n, p, seed, no_mutual, block):
+    """allow_self_connections=False drops i == j, 'NoMutual' keeps only i > j (PyNN
+    MapConnector, pre == post); the rest of the Bernoulli draw is unchanged."""
+    sim.setup(timestep=0.1)
+    pop = sim.Population(n, sim.IF_curr_exp())
+    with _pair_block(block):
+        proj = sim.Projection(pop, pop, sim.FixedProbabilityConnector(
+            p, allow_self_connections="NoMutual" if no_mutual else False, rng=NumpyRNG(seed)),
+            sim.StaticSynapse(weight=0.1))
+    if p >= 1.0:
+        pre, post = np.repeat(np.arange(n), n), np.tile(np.arange(n), n)
+    else:
+        pre, post = _fixed_probability_reference(seed, n, n, p)
+    keep = pre > post if no_mutual else pre != post
+    assert np.array_equal(proj._pre_idx, pre[keep])
+    assert np.array_equal(proj._post_idx, post[keep])
+    sim.end()
+
+
+def test_pairs_beyond_int32_positions():
+    """50000 x 50000 = 2.5e9 flat positions (> 2**31): the int64 positions still give
+    int32 indices equal to numpy's divmod of the same draws."""
+    n_pre = n_post = 50_000
+    sim.setup(timestep=0.1)
+    pre_pop = sim.Population(n_pre, sim.SpikeSourceArray())
+    post_pop = sim.Population(n_post, sim.IF_curr_exp())
+    proj = sim.Projection(pre_pop, post_pop, sim.FixedTotalNumberConnector(
+        5000, with_replacement=True, rng=NumpyRNG(12)), sim.StaticSynapse(weight=0.1))
+    flat = np.sort(_generator_of(12).integers(0, n_pre * n_post, size=5000))
+    assert flat.max() > INT32_MAX  # the case under test
+    assert np.array_equal(proj._pre_idx, flat // n_post)
+    assert np.array_equal(proj._post_idx, flat % n_post)
+    proj = sim.Projection(pre_pop, post_pop, sim.FixedProbabilityConnector(
+        2e-6, rng=NumpyRNG(13)), sim.StaticSynapse(weight=0.1))
+    pre, post = _fixed_probability_reference(13, n_pre, n_post, 2e-6)
+    assert np.array_equal(proj._pre_idx, pre) and np.array_equal(proj._post_idx, post)
     sim.end()

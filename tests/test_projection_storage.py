@@ -340,3 +340,39 @@ def test_pairs_beyond_int32_positions():
     pre, post = _fixed_probability_reference(13, n_pre, n_post, 2e-6)
     assert np.array_equal(proj._pre_idx, pre) and np.array_equal(proj._post_idx, post)
     sim.end()
+
+
+@settings(max_examples=20, deadline=None)
+@given(n_pre=st.integers(1, 30), n_post=st.integers(1, 30),
+       weight=st.floats(0.0, 10.0), delay=st.floats(0.1, 10.0))
+def test_scalar_parameters_never_cost_memory_per_connection(n_pre, n_post, weight, delay):
+    """Any scalar weight and delay: 8 bytes per connection (the int32 pair), values exact."""
+    sim.setup(timestep=0.1, min_delay=0.1)
+    proj = sim.Projection(sim.Population(n_pre, sim.IF_curr_exp()),
+                          sim.Population(n_post, sim.IF_curr_exp()), sim.AllToAllConnector(),
+                          sim.StaticSynapse(weight=weight, delay=delay))
+    assert len(proj) == n_pre * n_post
+    assert _stored_bytes(proj) == 8 * n_pre * n_post
+    assert np.all(proj._values["weight"] == weight) and np.all(proj._values["delay"] == delay)
+    sim.end()
+
+
+def test_save_and_from_file_round_trip(net, tmp_path):
+    """PyNN save (list with addresses) then FromFileConnector gives the same connections."""
+    pre, post = net
+    w = RandomDistribution("uniform", (0.1, 0.2), rng=NumpyRNG(3))
+    proj = sim.Projection(pre, post, sim.FixedProbabilityConnector(0.2, rng=NumpyRNG(2)),
+                          sim.StaticSynapse(weight=w, delay=1.0))
+    path = str(tmp_path / "conns.txt")
+    proj.save(["weight", "delay"], path, format="list")
+    saved = np.array(proj.get(["weight", "delay"], format="list", with_address=False))
+    loaded = sim.Projection(pre, post, sim.FromFileConnector(path), sim.StaticSynapse())
+    assert loaded._pre_idx.dtype == np.int32
+    assert np.array_equal(loaded._pre_idx, proj._pre_idx)
+    assert np.array_equal(loaded._post_idx, proj._post_idx)
+    assert np.allclose(loaded._values["weight"], saved[:, 0], rtol=0, atol=1e-12)
+    assert np.allclose(loaded._values["delay"], saved[:, 1], rtol=0, atol=1e-12)
+    connection = proj.connections[0]
+    assert isinstance(connection.presynaptic_index, int)
+    assert (connection.presynaptic_index, connection.postsynaptic_index) == \
+        (int(proj._pre_idx[0]), int(proj._post_idx[0]))

@@ -5,6 +5,11 @@ from Python (3.5 s for 320k synapses). Here each connector becomes a few numpy/n
 operations producing flat ``(pre, post)`` index arrays, and synaptic parameters are
 evaluated for all connections at once. Indices are relative to ``projection.pre`` and
 ``projection.post`` (which may be views or assemblies).
+
+Memory (issue 5: ~3e8 synapses on a laptop): indices are int32 (8 bytes per connection for
+the pair), produced block by block without int64 arrays as long as the connection list; a
+parameter that is the same for every connection is a read-only zero-stride view
+(:func:`constant_column`, no memory per connection).
 """
 
 from __future__ import annotations
@@ -22,6 +27,68 @@ from neuroemu.errors import UnsupportedFeatureError
 
 #: evaluate dense (pre x post) maps in column blocks of at most this many elements
 _BLOCK_ELEMENTS = 1 << 22
+#: connections generated per block (bounds the temporaries of the index generation)
+_PAIR_BLOCK = 1 << 16
+#: dtype of the stored pre/post indices; population sizes must stay below its maximum
+INDEX_DTYPE = np.int32
+MAX_POPULATION_SIZE = int(np.iinfo(INDEX_DTYPE).max)
+
+
+def constant_column(value: float, n: int) -> np.ndarray:
+    """``n`` copies of ``value`` as a read-only float64 view of one number (0 bytes each)."""
+    return np.broadcast_to(np.float64(value), (n,))
+
+
+def is_constant_column(column: np.ndarray) -> bool:
+    """True for a column made by :func:`constant_column` (zero stride, or at most one value)."""
+    return column.size <= 1 or column.strides == (0,)
+
+
+def _check_index_range(n_pre: int, n_post: int) -> None:
+    for side, size in (("presynaptic", n_pre), ("postsynaptic", n_post)):
+        if size > MAX_POPULATION_SIZE:
+            raise errors.ConnectionError(
+                f"{side} population size {size} exceeds {MAX_POPULATION_SIZE}, the largest "
+                f"a projection's int32 connection indices can address")
+
+
+def _split_flat(flat: np.ndarray, n_post: int) -> tuple[np.ndarray, np.ndarray]:
+    """int32 (pre, post) of flat positions ``pre * n_post + post``, block by block; int32
+    positions are overwritten by the post indices (no third array)."""
+    pre = np.empty(flat.size, INDEX_DTYPE)
+    post = flat if flat.dtype == INDEX_DTYPE else np.empty(flat.size, INDEX_DTYPE)
+    for b0 in range(0, flat.size, _PAIR_BLOCK):
+        block = flat[b0:b0 + _PAIR_BLOCK]
+        row = block // n_post
+        pre[b0:b0 + block.size] = row
+        post[b0:b0 + block.size] = block - row * n_post
+    return pre, post
+
+
+class _PairBuffer:
+    """int32 (pre, post) pairs appended block by block into a preallocated capacity;
+    pairs beyond it are kept aside and joined at the end (one copy only then)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.pre = np.empty(capacity, INDEX_DTYPE)
+        self.post = np.empty(capacity, INDEX_DTYPE)
+        self.n = 0
+        self.overflow: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def append(self, pre: np.ndarray, post: np.ndarray) -> None:
+        room = min(pre.size, self.pre.size - self.n)
+        self.pre[self.n:self.n + room] = pre[:room]
+        self.post[self.n:self.n + room] = post[:room]
+        self.n += room
+        if room < pre.size:
+            self.overflow.append((pre[room:].astype(INDEX_DTYPE),
+                                  post[room:].astype(INDEX_DTYPE)))
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.overflow:
+            return (np.concatenate([self.pre[:self.n]] + [p for p, _ in self.overflow]),
+                    np.concatenate([self.post[:self.n]] + [q for _, q in self.overflow]))
+        return _truncated(self.pre, self.n), _truncated(self.post, self.n)
 
 
 def numpy_generator(rng) -> np.random.Generator:
@@ -35,38 +102,69 @@ def numpy_generator(rng) -> np.random.Generator:
     return np.random.default_rng(np.asarray(words, dtype=np.uint64))
 
 
+#: PyNN's ``allow_self_connections`` value keeping only one of (i, j), (j, i): i > j
+_NO_MUTUAL = ("NoMutual", "NoMutualConnections")
+
+
 def _self_pairs_allowed(connector) -> bool:
     allow = getattr(connector, "allow_self_connections", True)
-    if allow == "NoMutualConnections":
+    if allow in _NO_MUTUAL:
         return False
     return bool(allow)
 
 
 def _drop_self(projection, pre_idx, post_idx, mutual=False):
-    pre_ids = projection.pre.all_cells.astype(np.int64)[pre_idx]
-    post_ids = projection.post.all_cells.astype(np.int64)[post_idx]
-    keep = pre_ids > post_ids if mutual else pre_ids != post_ids
-    return pre_idx[keep], post_idx[keep]
+    """Remove pairs whose pre and post are the same cell (``mutual``: keep pre id > post id).
+
+    Compacts the (freshly generated) arrays in place block by block, so no second copy of
+    the connections exists."""
+    pre_cells = projection.pre.all_cells.astype(np.int64)
+    post_cells = projection.post.all_cells.astype(np.int64)
+    n_kept = 0
+    for b0 in range(0, pre_idx.size, _PAIR_BLOCK):
+        pre, post = pre_idx[b0:b0 + _PAIR_BLOCK], post_idx[b0:b0 + _PAIR_BLOCK]
+        pre_ids, post_ids = pre_cells[pre], post_cells[post]
+        keep = pre_ids > post_ids if mutual else pre_ids != post_ids
+        n = int(np.count_nonzero(keep))
+        pre_idx[n_kept:n_kept + n] = pre[keep]
+        post_idx[n_kept:n_kept + n] = post[keep]
+        n_kept += n
+    return _truncated(pre_idx, n_kept), _truncated(post_idx, n_kept)
 
 
-def _bernoulli_positions(gen: np.random.Generator, n_total: int, p: float) -> np.ndarray:
-    """Indices in [0, n_total) each kept independently with probability p (geometric gaps)."""
+def _truncated(array: np.ndarray, n: int) -> np.ndarray:
+    """The first n elements, shrinking the buffer in place when the array owns it."""
+    if array.base is None and array.flags.c_contiguous:
+        array.resize(n, refcheck=False)
+        return array
+    return array[:n].copy()
+
+
+def _all_pairs(n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every (pre, post) pair, row by row."""
+    return (np.repeat(np.arange(n_pre, dtype=INDEX_DTYPE), n_post),
+            np.tile(np.arange(n_post, dtype=INDEX_DTYPE), n_pre))
+
+
+def _bernoulli_pairs(gen: np.random.Generator, n_pre: int, n_post: int,
+                     p: float) -> tuple[np.ndarray, np.ndarray]:
+    """int32 (pre, post) of the flat positions in [0, n_pre * n_post) each kept
+    independently with probability p: the running sum of a stream of geometric gaps,
+    drawn in blocks (one stream, so the pairs do not depend on the block size)."""
+    n_total = n_pre * n_post
     if p <= 0.0 or n_total == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, INDEX_DTYPE), np.zeros(0, INDEX_DTYPE)
     if p >= 1.0:
-        return np.arange(n_total, dtype=np.int64)
-    chunks = []
+        return _all_pairs(n_pre, n_post)
+    mean = n_total * p
+    pairs = _PairBuffer(int(mean + 7.0 * np.sqrt(mean * (1.0 - p)) + 64))
     position = -1
-    expected = max(16, int(n_total * p * 1.05) + 16)
-    while True:
-        gaps = gen.geometric(p, size=expected)
-        pos = position + np.cumsum(gaps)
-        chunks.append(pos[pos < n_total])
-        if pos[-1] >= n_total:
-            break
+    while position < n_total - 1:
+        size = max(16, min(_PAIR_BLOCK, int((n_total - position) * p * 1.05) + 16))
+        pos = position + np.cumsum(gen.geometric(p, size=size))
         position = int(pos[-1])
-        expected = max(16, int((n_total - position) * p * 1.05) + 16)
-    return np.concatenate(chunks).astype(np.int64)
+        pairs.append(*_split_flat(pos[pos < n_total], n_post))
+    return pairs.finish()
 
 
 @njit(cache=True)
@@ -78,8 +176,8 @@ def _sample_rows(n_rows, counts, n_pop, exclude, with_replacement, seed):
     total = 0
     for r in range(n_rows):
         total += counts[r]
-    out_row = np.empty(total, np.int64)
-    out_idx = np.empty(total, np.int64)
+    out_row = np.empty(total, np.int32)
+    out_idx = np.empty(total, np.int32)
     k = 0
     chosen = np.zeros(n_pop, np.bool_)
     for r in range(n_rows):
@@ -140,20 +238,44 @@ def _fixed_number(connector, projection, per_pre: bool):
     return (rows, idx) if per_pre else (idx, rows)
 
 
+def _fixed_total_number(connector, n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyNN's FixedTotalNumberConnector: ``n`` flat positions drawn uniformly (with or
+    without replacement), sorted; int32 positions when ``n_pre * n_post`` fits (the same
+    draws as int64: numpy's bounded integers do not depend on the output dtype)."""
+    gen = numpy_generator(getattr(connector, "rng", None))
+    n_total = n_pre * n_post
+    n = int(connector.n)
+    if n < 0:
+        raise errors.ConnectionError(f"FixedTotalNumberConnector: n={n} connections, "
+                                     f"must be >= 0")
+    if n > 0 and n_total == 0:
+        raise errors.ConnectionError(f"FixedTotalNumberConnector: {n} connections asked "
+                                     f"for between {n_pre} and {n_post} cells")
+    if n == 0:
+        flat = np.zeros(0, np.int64)
+    elif connector.with_replacement:
+        dtype = INDEX_DTYPE if n_total <= MAX_POPULATION_SIZE + 1 else np.int64
+        flat = gen.integers(0, n_total, size=n, dtype=dtype)
+    else:
+        if n > n_total:
+            raise errors.ConnectionError(f"FixedTotalNumberConnector: {n} connections "
+                                         f"asked for, only {n_total} pairs exist")
+        flat = gen.choice(n_total, size=n, replace=False)
+    flat.sort()
+    return _split_flat(flat, n_post)
+
+
 def _dense_map(projection, mask_of_block):
-    """Apply ``mask_of_block(cols) -> bool (n_pre, len(cols))`` block by block."""
+    """int32 pairs of ``mask_of_block(cols) -> bool (n_pre, len(cols))``, block by block."""
     n_pre, n_post = projection.pre.size, projection.post.size
     block = max(1, _BLOCK_ELEMENTS // max(1, n_pre))
-    pres, posts = [], []
+    pairs = _PairBuffer(0)
     for c0 in range(0, n_post, block):
         cols = np.arange(c0, min(n_post, c0 + block))
         m = np.asarray(mask_of_block(cols), dtype=bool).reshape(n_pre, cols.size)
         i, j = np.nonzero(m)
-        pres.append(i.astype(np.int64))
-        posts.append(cols[j].astype(np.int64))
-    if not pres:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(pres), np.concatenate(posts)
+        pairs.append(i, cols[j])
+    return pairs.finish()
 
 
 def _distances(projection, cols):
@@ -181,7 +303,7 @@ def _small_world(connector, projection):
     pre, post = _dense_map(projection, lambda cols: _distances(projection, cols) < degree)
     allow = connector.allow_self_connections
     if allow is not True:
-        mutual = allow in ("NoMutual", "NoMutualConnections")
+        mutual = allow in _NO_MUTUAL
         pre, post = _drop_self(projection, pre, post, mutual=mutual)
     if connector.n_connections is not None:
         pre, post = _keep_per_pre(gen, pre, post, int(connector.n_connections),
@@ -235,9 +357,9 @@ def _csa(connector, projection):
     cset = csa.cross((0, n_pre - 1), (0, n_post - 1)) * connector.cset
     if csa.arity(connector.cset) == 2:
         table = np.array([tuple(c) for c in cset], dtype=float).reshape(-1, 4)
-        pre, post = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
-        return pre, post, {"weight": table[:, 2], "delay": table[:, 3]}
-    pairs = np.array([tuple(c) for c in cset], dtype=np.int64).reshape(-1, 2)
+        pre, post = table[:, 0].astype(INDEX_DTYPE), table[:, 1].astype(INDEX_DTYPE)
+        return pre, post, {"weight": table[:, 2].copy(), "delay": table[:, 3].copy()}
+    pairs = np.array([tuple(c) for c in cset], dtype=INDEX_DTYPE).reshape(-1, 2)
     order = np.lexsort((pairs[:, 1], pairs[:, 0]))
     return pairs[order, 0], pairs[order, 1], {}
 
@@ -247,6 +369,7 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
 
     The dict holds parameter columns given by the connector itself (FromList/FromFile)."""
     n_pre, n_post = projection.pre.size, projection.post.size
+    _check_index_range(n_pre, n_post)
     columns: dict = {}
     if isinstance(connector, pc.FromListConnector):
         if isinstance(connector, pc.FromFileConnector):
@@ -255,14 +378,13 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
             connector.conn_list = np.asarray(connector.file.read())
         table = np.asarray(connector.conn_list, dtype=float)
         if table.size == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), columns
+            return np.zeros(0, INDEX_DTYPE), np.zeros(0, INDEX_DTYPE), columns
         valid = projection.synapse_type.get_parameter_names()
         for name in connector.column_names:
             if name not in valid:
                 raise ValueError(f"{name} is not a valid parameter for "
                                  f"{type(projection.synapse_type).__name__}")
-        pre = table[:, 0].astype(np.int64)
-        post = table[:, 1].astype(np.int64)
+        pre, post = np.trunc(table[:, 0]), np.trunc(table[:, 1])
         if pre.size and (pre.max() >= n_pre or pre.min() < 0):
             raise errors.ConnectionError(f"source index out of range [0, {n_pre}) "
                                          f"in FromListConnector")
@@ -270,8 +392,8 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
             raise errors.ConnectionError(f"target index out of range [0, {n_post}) "
                                          f"in FromListConnector")
         for col, name in enumerate(connector.column_names, 2):
-            columns[name] = table[:, col]
-        return pre, post, columns
+            columns[name] = np.ascontiguousarray(table[:, col])
+        return pre.astype(INDEX_DTYPE), post.astype(INDEX_DTYPE), columns
     if isinstance(connector, pc.CloneConnector):
         ref = connector.reference_projection
         return ref._pre_idx.copy(), ref._post_idx.copy(), columns
@@ -279,7 +401,7 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
         if n_pre != n_post:
             raise errors.ConnectionError("OneToOneConnector needs pre and post of equal size "
                                          f"({n_pre} != {n_post})")
-        idx = np.arange(n_pre, dtype=np.int64)
+        idx = np.arange(n_pre, dtype=INDEX_DTYPE)
         return idx, idx.copy(), columns
     if isinstance(connector, pc.ArrayConnector):
         arr = np.asarray(connector.array, dtype=bool)
@@ -287,22 +409,12 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
             raise errors.ConnectionError(f"ArrayConnector array has shape {arr.shape}, "
                                          f"projection is {(n_pre, n_post)}")
         pre, post = np.nonzero(arr)
-        return pre.astype(np.int64), post.astype(np.int64), columns
+        return pre.astype(INDEX_DTYPE), post.astype(INDEX_DTYPE), columns
     if isinstance(connector, pc.FixedTotalNumberConnector):
-        gen = numpy_generator(getattr(connector, "rng", None))
-        n_total = n_pre * n_post
-        n = int(connector.n)
-        if connector.with_replacement:
-            flat = np.sort(gen.integers(0, n_total, size=n))
-        else:
-            if n > n_total:
-                raise errors.ConnectionError(f"FixedTotalNumberConnector: {n} connections "
-                                             f"asked for, only {n_total} pairs exist")
-            flat = np.sort(gen.choice(n_total, size=n, replace=False))
-        pre, post = flat // n_post, flat % n_post
+        pre, post = _fixed_total_number(connector, n_pre, n_post)
         if not _self_pairs_allowed(connector):
             pre, post = _drop_self(projection, pre, post)
-        return pre.astype(np.int64), post.astype(np.int64), columns
+        return pre, post, columns
     if isinstance(connector, pc.FixedNumberPreConnector):
         pre, post = _fixed_number(connector, projection, per_pre=False)
         return pre, post, columns
@@ -315,12 +427,10 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
     if isinstance(connector, pc.CSAConnector):
         return _csa(connector, projection)
     if isinstance(connector, pc.AllToAllConnector):
-        pre = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
-        post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
+        pre, post = _all_pairs(n_pre, n_post)
     elif isinstance(connector, pc.FixedProbabilityConnector):
         gen = numpy_generator(connector.rng)
-        flat = _bernoulli_positions(gen, n_pre * n_post, float(connector.p_connect))
-        pre, post = flat // n_post, flat % n_post
+        pre, post = _bernoulli_pairs(gen, n_pre, n_post, float(connector.p_connect))
     elif isinstance(connector, pc.DistanceDependentProbabilityConnector):
         gen = numpy_generator(connector.rng)
 
@@ -342,17 +452,18 @@ def generate_pairs(connector, projection) -> tuple[np.ndarray, np.ndarray, dict]
             type(connector).__name__, "neuroemu (any machine)",
             "use one of the standard PyNN connectors listed in the README")
     if not _self_pairs_allowed(connector):
-        mutual = getattr(connector, "allow_self_connections", True) == "NoMutualConnections"
+        mutual = getattr(connector, "allow_self_connections", True) in _NO_MUTUAL
         pre, post = _drop_self(projection, pre, post, mutual=mutual)
     return pre, post, columns
 
 
 def evaluate_for_connections(value: LazyArray, projection, pre_idx: np.ndarray,
                              post_idx: np.ndarray) -> np.ndarray:
-    """Evaluate one synaptic parameter (a PyNN LazyArray) for every connection at once."""
+    """Evaluate one synaptic parameter (a PyNN LazyArray) for every connection at once; a
+    homogeneous value gives a :func:`constant_column` (no memory per connection)."""
     n = pre_idx.size
     if value.is_homogeneous:
-        return np.full(n, float(value.evaluate(simplify=True)))
+        return constant_column(float(value.evaluate(simplify=True)), n)
     base = value.base_value
     scalar_ops = all(arg is None or np.isscalar(arg) for _, arg in value.operations)
     if isinstance(base, RandomDistribution) and scalar_ops:

@@ -2,6 +2,12 @@
 
 What ``get`` returns is what the machine holds (the toolchain quantises weights and rounds
 delays), as on the real system.
+
+Storage per connection: ``_pre_idx`` and ``_post_idx`` int32 (8 bytes), and one float64
+column per synaptic parameter in ``_values``, except that a parameter equal for every
+connection (a scalar given to the synapse type or to ``set``) is a read-only zero-stride
+view taking no memory per connection. Consumers read these arrays and never write into
+them; ``set`` replaces a column as a whole.
 """
 
 from __future__ import annotations
@@ -11,7 +17,13 @@ from pyNN import common, errors
 from pyNN.space import Space
 from pyNN.standardmodels import StandardSynapseType
 
-from neuroemu.pynn.connectors import evaluate_for_connections, generate_pairs
+from neuroemu.pynn.connectors import (
+    INDEX_DTYPE,
+    constant_column,
+    evaluate_for_connections,
+    generate_pairs,
+    is_constant_column,
+)
 
 
 class Connection(common.Connection):
@@ -38,8 +50,8 @@ class Projection(common.Projection):
         toolchain.network_changed("Projection", self.label)
         toolchain.check_projection(self)
         pre, post, columns = generate_pairs(connector, self)
-        self._pre_idx = pre
-        self._post_idx = post
+        self._pre_idx = np.asarray(pre, dtype=INDEX_DTYPE)
+        self._post_idx = np.asarray(post, dtype=INDEX_DTYPE)
         params = connector._parameters_from_synapse_type(self)
         values = {}
         for name, value in params.items():
@@ -48,20 +60,30 @@ class Projection(common.Projection):
             else:
                 values[name] = evaluate_for_connections(value, self, pre, post)
         if "delay" in values:
-            values["delay"] = np.where(np.isnan(values["delay"]),
-                                       self._simulator.state.min_delay, values["delay"])
+            values["delay"] = self._default_delays(values["delay"])
         if connector.safe:
             self._check(values)
         self._values = values
         self._simulator.state.register_projection(self)
+
+    def _default_delays(self, delays: np.ndarray) -> np.ndarray:
+        """Delays with PyNN's default (NaN = ``min_delay``) filled in; a constant stays one."""
+        min_delay = self._simulator.state.min_delay
+        if is_constant_column(delays):
+            if delays.size and np.isnan(delays[0]):
+                return constant_column(min_delay, delays.size)
+            return delays
+        missing = np.isnan(delays)
+        return np.where(missing, min_delay, delays) if missing.any() else delays
 
     def _check(self, values: dict) -> None:
         syn = self.synapse_type
         for name, check in getattr(syn, "parameter_checks", {}).items():
             native = syn.translations[name]["translated_name"] \
                 if isinstance(syn, StandardSynapseType) else name
-            if native in values and values[native].size:
-                check(values[native], self)
+            column = values.get(native)
+            if column is not None and column.size:
+                check(column[:1] if is_constant_column(column) else column, self)
 
     def __len__(self) -> int:
         return int(self._pre_idx.size)
@@ -89,7 +111,7 @@ class Projection(common.Projection):
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         out = []
-        flat = self._pre_idx * self.post.size + self._post_idx
+        flat = self._pre_idx.astype(np.int64) * self.post.size + self._post_idx
         for name in names:
             vals = self._machine_values(name)
             arr = np.full(self.pre.size * self.post.size, np.nan)

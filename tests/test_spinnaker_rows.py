@@ -143,3 +143,19 @@ def test_a_row_longer_than_its_16_bit_length_is_refused(tmp_path):
                    sim.StaticSynapse(weight=0.001, delay=1.0))
     with pytest.raises(MappingError, match="synaptic row length: needs 65536 synapses"):
         sim.run(1.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(pairs=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 6)), min_size=1,
+                      max_size=300))
+def test_longest_row_per_core_counts_repeated_source_core_pairs(pairs):
+    """The SDRAM fallback bound (longest row built per target core) equals the largest
+    multiplicity of a (source, core) pair, counted here with collections.Counter."""
+    from neuroemu.spinnaker.synaptic_matrix import _longest_rows
+
+    pre = np.array([p for p, _ in pairs], dtype=np.int64)
+    core = np.array([c for _, c in pairs], dtype=np.int64)
+    expected = np.zeros(7, dtype=np.int64)
+    for (_, c), n in collections.Counter(pairs).items():
+        expected[c] = max(expected[c], n)
+    np.testing.assert_array_equal(_longest_rows(pre, core, 31, 7), expected)

@@ -16,6 +16,7 @@ from pyNN import connectors as pc
 from neuroemu.engine.fixedpoint import encode_s1615, kdivk, kdivui
 from neuroemu.errors import DelayExtensionException
 from neuroemu.pynn.cells import resolve
+from neuroemu.pynn.connectors import is_constant_column
 from neuroemu.pynn.populations import spike_trains
 from neuroemu.spinnaker import cells, kernel, mapping
 from neuroemu.spinnaker.current_sources import build_current_sources
@@ -107,7 +108,7 @@ class ProjectionLayout:
         """Delay of each connection in ticks, as the host rounds it (spec §2); read-only,
         and without per-connection memory when the delay is one constant."""
         values = np.asarray(self.projection._values["delay"])[sel]
-        if values.ndim == 1 and values.size > 1 and values.strides[0] == 0:
+        if values.size > 1 and is_constant_column(values):
             return np.broadcast_to(mapping.delay_ticks(values[:1], self._dt), values.shape)
         return mapping.delay_ticks(values, self._dt)
 

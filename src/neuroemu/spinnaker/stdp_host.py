@@ -11,6 +11,7 @@ import numpy as np
 
 from neuroemu.engine.fixedpoint import encode_s1615
 from neuroemu.errors import UnsupportedFeatureError
+from neuroemu.pynn.connectors import is_constant_column
 from neuroemu.spinnaker import cells, kernel, stdp
 
 _TIMING = {cells.SpikePairRule: (stdp.PAIR, ("tau_plus", "tau_minus", "A_plus", "A_minus")),
@@ -23,7 +24,8 @@ _WEIGHT = {cells.AdditiveWeightDependence: (stdp.ADDITIVE, ("w_min", "w_max")),
 
 
 def _scalar(projection, name: str) -> float:
-    v = np.unique(np.asarray(projection._values[name], dtype=float))
+    column = np.asarray(projection._values[name], dtype=float)
+    v = column[:1] if is_constant_column(column) else np.unique(column)
     if v.size > 1:
         raise UnsupportedFeatureError(
             f"per-synapse values of STDP parameter {name} (Projection '{projection.label}')",

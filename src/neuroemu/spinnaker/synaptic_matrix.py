@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 from pyNN import connectors as pc
 
 from neuroemu.pynn.cells import resolve
@@ -70,13 +71,38 @@ def _connector_bound(proj, n_post_atoms: int) -> int | None:
 
 def _built_max_rows(pl, sel, core_of_atom, n_cores) -> np.ndarray:
     """Per target core: longest row of this projection actually built (fallback)."""
-    out = np.zeros(n_cores, dtype=np.int64)
     pre = pl.pre_atoms(sel)
-    if pre.size:
-        key = pre * n_cores + core_of_atom[pl.post_atoms(sel)]
-        keys, counts = np.unique(key, return_counts=True)
-        np.maximum.at(out, keys % n_cores, counts)
-    return out
+    if pre.size == 0:
+        return np.zeros(n_cores, dtype=np.int64)
+    first = int(pre.min())
+    return _longest_rows(pre - first, core_of_atom[pl.post_atoms(sel)],
+                         int(pre.max()) - first + 1, n_cores)
+
+
+@njit(cache=True)
+def _longest_rows(pre, core, n_pre, n_cores):
+    """Per core: the most connections a single source has onto it (a counting sort by
+    source, then a count per core for each source)."""
+    start = np.zeros(n_pre + 1, dtype=np.int64)
+    for i in range(pre.size):
+        start[pre[i] + 1] += 1
+    for p in range(n_pre):
+        start[p + 1] += start[p]
+    cursor = start[:-1].copy()
+    by_source = np.empty(pre.size, dtype=np.int64)
+    for i in range(pre.size):
+        by_source[cursor[pre[i]]] = core[i]
+        cursor[pre[i]] += 1
+    count = np.zeros(n_cores, dtype=np.int64)
+    longest = np.zeros(n_cores, dtype=np.int64)
+    for p in range(n_pre):
+        for j in range(start[p], start[p + 1]):
+            c = by_source[j]
+            count[c] += 1
+            longest[c] = max(longest[c], count[c])
+        for j in range(start[p], start[p + 1]):
+            count[by_source[j]] = 0
+    return longest
 
 
 def _add_blocks(address: int, n_blocks: int, size: int) -> int:

@@ -87,9 +87,9 @@ class ProjectionLayout:
     def __init__(self, mapping_: Mapping, projection) -> None:
         self.projection = projection
         self.synapse_type = receptor_index(projection.post.celltype, projection.receptor_type)
-        self._pre_atom_of = mapping_.atoms_of(projection.pre)
-        self._post_atom_of = mapping_.atoms_of(projection.post)
-        self._dt = mapping_.dt
+        self.pre_atom_of = mapping_.atoms_of(projection.pre)
+        self.post_atom_of = mapping_.atoms_of(projection.post)
+        self.dt = mapping_.dt
         self.parts = self._parts(mapping_)
 
     @property
@@ -98,19 +98,19 @@ class ProjectionLayout:
 
     def pre_atoms(self, sel=slice(None)) -> np.ndarray:
         """Global atom of each connection's source (of the connections ``sel``)."""
-        return self._pre_atom_of[self.projection._pre_idx[sel]]
+        return self.pre_atom_of[self.projection._pre_idx[sel]]
 
     def post_atoms(self, sel=slice(None)) -> np.ndarray:
         """Global atom of each connection's target."""
-        return self._post_atom_of[self.projection._post_idx[sel]]
+        return self.post_atom_of[self.projection._post_idx[sel]]
 
     def delays(self, sel=slice(None)) -> np.ndarray:
         """Delay of each connection in ticks, as the host rounds it (spec §2); read-only,
         and without per-connection memory when the delay is one constant."""
         values = np.asarray(self.projection._values["delay"])[sel]
         if values.size > 1 and is_constant_column(values):
-            return np.broadcast_to(mapping.delay_ticks(values[:1], self._dt), values.shape)
-        return mapping.delay_ticks(values, self._dt)
+            return np.broadcast_to(mapping.delay_ticks(values[:1], self.dt), values.shape)
+        return mapping.delay_ticks(values, self.dt)
 
     def weights(self, sel=slice(None)) -> np.ndarray:
         """Each connection's PyNN weight (signed, float)."""

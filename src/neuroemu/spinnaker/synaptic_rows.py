@@ -15,11 +15,11 @@ The rows of a key are its words grouped by target core (static before plastic, i
 order), followed by its delay-extension entries; a row's start is ``word_ptr[key]`` plus
 the lengths of the rows before it. Within a row the words keep connection order.
 
-Building holds at most ``KEEP`` connections as wide (int64) arrays: a first pass counts
-the words of every key, a second takes the chunks again (kept from the first pass while
-they fit, else encoded again) and scatters their words into place, a third orders each key's words by core and cuts them into rows. Per synapse
-this keeps the 4-byte word plus, while building, a 4-byte target core (and for plastic
-networks a flag and the connection's number, to find its weight again).
+Building is three compiled passes with no per-connection temporaries: the first counts
+the words of every key, the second encodes each connection again and writes its word at
+its key's next free place, the third orders each key's words by core and cuts them into
+rows. Per synapse this keeps the 4-byte word plus, while building, a 4-byte target core
+(and for plastic networks a flag and the connection's number, to find its weight again).
 """
 
 from __future__ import annotations
@@ -32,10 +32,6 @@ from numba import njit
 from neuroemu.errors import MappingError
 from neuroemu.spinnaker import kernel, mapping
 
-#: connections encoded at once (bounds the wide temporary arrays to ~100 MB)
-CHUNK = 1 << 20
-#: encodings of the first pass kept for the second up to this many connections
-KEEP = 1 << 23
 #: a row's length is stored in 16 bits
 MAX_ROW_LENGTH = np.iinfo(np.uint16).max
 
@@ -64,15 +60,15 @@ class SynapticRows:
 
 
 class RowEncoder:
-    """Encodes a projection's connections, chunk by chunk, as (key, core, word)."""
+    """The machine's lookup tables for encoding connections as (key, core, word): per
+    population layout its delay slots, index and type bits and weight scales; per
+    delay-extension core its first key and atoms."""
 
     def __init__(self, program) -> None:
         m = program.mapping
-        self.mapping = m
         self.cores = program.cores
         self.core_of_atom = program.core_of_atom
         layouts = list(m.layouts.values())
-        self.layouts = layouts
         self.offsets = np.array([lay.offset for lay in layouts], dtype=np.int64)
         self.slots = np.array([lay.slots for lay in layouts], dtype=np.int64)
         self.atom_bits = np.array([lay.atom_bits for lay in layouts], dtype=np.int64)
@@ -83,49 +79,87 @@ class RowEncoder:
         for i, lay in enumerate(layouts):
             self.scales[i, :lay.n_types] = lay.scales
         dcs = program.delay_cores
-        self.dc_key0 = np.array([dc["key0"] for dc in dcs], dtype=np.int64)
-        self.dc_lo = np.array([dc["lo"] for dc in dcs], dtype=np.int64)
-        self.dc_n = np.array([dc["hi"] - dc["lo"] for dc in dcs], dtype=np.int64)
-        # first delay core of each (source layout, slots) delay vertex
+        self.dc_key0 = np.array([dc["key0"] for dc in dcs] + [0], dtype=np.int64)
+        self.dc_lo = np.array([dc["lo"] for dc in dcs] + [0], dtype=np.int64)
+        self.dc_n = np.array([dc["hi"] - dc["lo"] for dc in dcs] + [0], dtype=np.int64)
+        # per (source layout, target layout): first delay core of the source's delay
+        # vertex for the target's slots, minus the source's first core
         index = {id(lay.population): i for i, lay in enumerate(layouts)}
-        self.first_dc = {(index[pop_id], slots): j
-                         for (pop_id, slots), j in program.delay_vertex.items()}
+        self.dc_base = np.zeros((len(layouts), len(layouts)), dtype=np.int64)
+        for (pop_id, n_slots), j in program.delay_vertex.items():
+            q = index[pop_id]
+            for p in np.flatnonzero(self.slots == n_slots):
+                self.dc_base[q, p] = j - layouts[q].first_core
 
-    def chunks(self, pl):
-        """(slice of connections, key, core, word) per chunk of a projection."""
-        for lo in range(0, pl.size, CHUNK):
-            sel = slice(lo, min(lo + CHUNK, pl.size))
-            yield (sel, *self.encode(pl, sel))
+    def tables(self, pl) -> tuple:
+        """Per position of the projection's pre and post cells: atom, core, layout (pre);
+        core, index on the core, layout (post)."""
+        pre_atom = pl.pre_atom_of
+        post_atom = pl.post_atom_of
+        post_core = self.core_of_atom[post_atom]
+        return (pre_atom, self.core_of_atom[pre_atom],
+                np.searchsorted(self.offsets, pre_atom, side="right") - 1,
+                post_core, post_atom - self.cores[post_core, kernel.C_LO],
+                np.searchsorted(self.offsets, post_atom, side="right") - 1)
 
-    def encode(self, pl, sel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Multicast key, target core (int32) and 32-bit word of the connections ``sel``."""
-        pre = pl.pre_atoms(sel)
-        post = pl.post_atoms(sel)
-        d = pl.delays(sel)
-        which = np.searchsorted(self.offsets, post, side="right") - 1
-        slots = self.slots[which]
-        a_bits = self.atom_bits[which]
-        core = self.core_of_atom[post]
-        local = post - self.cores[core, kernel.C_LO]
-        stage = (d - 1) // slots
-        remaining = d - stage * slots
-        ctrl = ((remaining & (slots - 1)) << (a_bits + self.type_bits[which])) | \
-            (pl.synapse_type << a_bits) | local
-        weight = mapping.quantise_weights(pl.weights(sel), self.scales[which, pl.synapse_type])
-        word = ((weight.astype(np.int64) << 16) | ctrl).astype(np.uint32)
-        key = pre
-        delayed = stage > 0
-        if delayed.any():
-            src = np.searchsorted(self.offsets, pre, side="right") - 1
-            first = np.zeros(pre.size, dtype=np.int64)
-            for s_lay, n_slots in set(zip(src[delayed].tolist(), slots[delayed].tolist())):
-                here = delayed & (src == s_lay) & (slots == n_slots)
-                first[here] = self.first_dc[(s_lay, n_slots)] - self.layouts[s_lay].first_core
-            dc = first[delayed] + self.core_of_atom[pre[delayed]]
-            key = pre.copy()
-            key[delayed] = self.dc_key0[dc] + (stage[delayed] - 1) * self.dc_n[dc] + \
-                (pre[delayed] - self.dc_lo[dc])
-        return key, core.astype(np.int32), word
+    def encode(self, pl, counts, cursor=None, words=None, wcore=None, wflag=None,
+               worigin=None, origin_base: int = -1) -> None:
+        """Count the words of every key (``cursor`` None), or write them at ``cursor``."""
+        count_only = cursor is None
+        if count_only:
+            cursor = counts
+            words = np.zeros(0, dtype=np.uint32)
+            wcore = np.zeros(0, dtype=np.int32)
+        else:
+            counts = cursor
+        if wflag is None:
+            wflag = np.zeros(0, dtype=np.uint8)
+            worigin = np.zeros(0, dtype=np.int64)
+        proj = pl.projection
+        _encode(count_only, proj._pre_idx, proj._post_idx,
+                np.asarray(proj._values["weight"], dtype=float),
+                np.asarray(proj._values["delay"], dtype=float), pl.dt, pl.synapse_type,
+                *self.tables(pl), self.slots, self.atom_bits, self.type_bits,
+                np.ascontiguousarray(self.scales[:, pl.synapse_type]), self.dc_base,
+                self.dc_key0, self.dc_lo, self.dc_n, counts, cursor, words, wcore, wflag,
+                worigin, origin_base)
+
+
+@njit(cache=True)
+def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_atom, pre_core,
+            pre_layout, post_core, post_local, post_layout, slots, atom_bits, type_bits,
+            scale, dc_base, dc_key0, dc_lo, dc_n, counts, cursor, words, wcore, wflag,
+            worigin, origin_base):
+    """Each connection's key (its source, or a delay-extension stage key: spec §3), then
+    either count it or write its word ``weight(16) | delay | type | index`` (spec §1.4)
+    at the key's next free place, in connection order."""
+    for i in range(pre_idx.size):
+        source = pre_idx[i]
+        target = post_idx[i]
+        p = post_layout[target]
+        n_slots = slots[p]
+        d = np.int64(np.rint(delays[i] / dt))          # host delay rounding (spec §2)
+        d = max(d, 1)
+        stage = (d - 1) // n_slots
+        key = pre_atom[source]
+        if stage > 0:
+            dc = dc_base[pre_layout[source], p] + pre_core[source]
+            key = dc_key0[dc] + (stage - 1) * dc_n[dc] + (key - dc_lo[dc])
+        if count_only:
+            counts[key] += 1
+            continue
+        a_bits = atom_bits[p]
+        remaining = d - stage * n_slots
+        ctrl = ((remaining & (n_slots - 1)) << (a_bits + type_bits[p])) | \
+            (syn_type << a_bits) | post_local[target]
+        weight = np.int64(np.rint(abs(weights[i]) * scale[p])) & 0xFFFF
+        at = cursor[key]
+        cursor[key] = at + 1
+        words[at] = np.uint32((weight << 16) | ctrl)
+        wcore[at] = post_core[target]
+        if worigin.size:
+            wflag[at] = 1
+            worigin[at] = origin_base + i
 
 
 def build_rows(program, projections, plastic_of) -> SynapticRows:
@@ -135,14 +169,8 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
     n_keys = program.n_keys
     items = [(proj, m.projections[id(proj)]) for proj in projections]
     counts = np.zeros(n_keys, dtype=np.int64)
-    kept: dict = {}
-    n_kept = 0
-    for proj, pl in items:
-        for chunk in encoder.chunks(pl):
-            _count(chunk[1], counts)
-            if n_kept + chunk[1].size <= KEEP:
-                kept[(id(proj), chunk[0].start)] = chunk
-                n_kept += chunk[1].size
+    for _, pl in items:
+        encoder.encode(pl, counts)
     word_ptr = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(counts, out=word_ptr[1:])
     n_words = int(word_ptr[-1])
@@ -155,15 +183,13 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
     cursor = word_ptr[:-1].copy()
     conn_offset, n_plastic_conns = {}, 0
     for proj, pl in items:
-        plastic = plastic_of(proj)
-        if plastic:
+        if plastic_of(proj):
             conn_offset[id(proj)] = n_plastic_conns
-        for sel, key, core, word in _again(encoder, proj, pl, kept):
-            base = n_plastic_conns + sel.start if plastic else -1
-            _scatter(key, core, word, plastic, base, cursor, words, wcore, wflag, worigin)
-        if plastic:
+            encoder.encode(pl, None, cursor, words, wcore, wflag, worigin, n_plastic_conns)
             n_plastic_conns += pl.size
-    del cursor, kept
+        else:
+            encoder.encode(pl, None, cursor, words, wcore)
+    del cursor
     dr_ptr, dr_core = _delay_entries(program, n_keys)
     route_ptr, route_core, route_len, route_prow, n_plastic_rows, longest = _cut_rows(
         word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plastic)
@@ -185,16 +211,6 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
                         n_plastic_rows, word_of_connection)
 
 
-def _again(encoder: RowEncoder, proj, pl, kept: dict):
-    """The chunks of a projection once more: kept from the first pass, else re-encoded."""
-    for lo in range(0, pl.size, CHUNK):
-        chunk = kept.pop((id(proj), lo), None)
-        if chunk is None:
-            sel = slice(lo, min(lo + CHUNK, pl.size))
-            chunk = (sel, *encoder.encode(pl, sel))
-        yield chunk
-
-
 def _delay_entries(program, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Per key, the delay-extension cores its spikes also go to, in core order."""
     if not program.delay_cores:
@@ -206,26 +222,6 @@ def _delay_entries(program, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort((cores, keys))
     ptr = np.searchsorted(keys[order], np.arange(n_keys + 1))
     return ptr.astype(np.int64), cores[order]
-
-
-@njit(cache=True)
-def _count(key, counts):
-    for i in range(key.size):
-        counts[key[i]] += 1
-
-
-@njit(cache=True)
-def _scatter(key, core, word, plastic, base, cursor, words, wcore, wflag, worigin):
-    """Put each connection's word at the next free place of its key (connection order)."""
-    for i in range(key.size):
-        k = key[i]
-        at = cursor[k]
-        cursor[k] = at + 1
-        words[at] = word[i]
-        wcore[at] = core[i]
-        if plastic:
-            wflag[at] = 1
-            worigin[at] = base + i
 
 
 @njit(cache=True)

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from neuroemu.engine.spike_bits import spike_events
 from neuroemu.errors import InvalidParameterError, NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn.populations import spike_trains
 from neuroemu.spinnaker import cells, kernel
@@ -255,8 +256,7 @@ class SpiNNakerToolchain:
 
     def _store(self, t_now, spike_col, rec_spikes, signals, n_rows) -> None:
         m = self._program.mapping
-        bits = np.unpackbits(rec_spikes.view(np.uint8), axis=1, bitorder="little")
-        tick, col = np.nonzero(bits)
+        tick, col = spike_events(rec_spikes)
         for pop in self.state.populations:
             lay = m.layout(pop)
             data = self._data.setdefault(id(pop), {"spikes": [], "signals": {}})

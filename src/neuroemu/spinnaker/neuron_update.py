@@ -1,0 +1,213 @@
+"""The neuron part of a SpiNNaker neuron core's tick (spec §1.2-§1.6), phase by phase.
+
+The machine loop keeps the neuron state and constants transposed while it runs: ``st`` is
+(N_STATE, n_atoms) int32 and ``pr`` (N_PARAMS, n_atoms) int64, so one variable of a core's
+atoms [lo, hi) is a contiguous row. Each phase below is one loop over such rows with the
+branches on model and input type taken outside it, which lets LLVM vectorise it. The
+arithmetic is the chip's (s16.15, u0.32, int32 wrap-around); splitting the update into
+phases changes no bit: every phase of a neuron reads only that neuron's values, and the
+sums are taken modulo 2^32 as before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from neuroemu.engine.fixedpoint import decay_s1615, mul_s1615
+from neuroemu.spinnaker.current_sources import current_source_offset
+from neuroemu.spinnaker.neuron_layout import (
+    COND_SHIFT,
+    CONDUCTANCE,
+    DELTA,
+    IZK_MAGIC,
+    IZK_TQ_OFFSET,
+    P_A,
+    P_B,
+    P_C,
+    P_D,
+    P_DECAY0,
+    P_DELTA_SCALE,
+    P_E_REV_E,
+    P_E_REV_I,
+    P_EXP_TC,
+    P_I_OFFSET,
+    P_R,
+    P_RESET_H,
+    P_T_REFRACT,
+    P_V_RESET,
+    P_V_REST,
+    P_V_THRESH,
+    REC_GE,
+    REC_GI,
+    REC_V,
+    S1615_5,
+    S1615_140,
+    S_H,
+    S_REFRACT,
+    S_SYN0,
+    S_U,
+    S_V,
+)
+
+
+@njit(cache=True)
+def transfer_ring_slot(ring, base, shift, syn, init, delta):
+    """Move one synapse type's ring-buffer slot of this tick (``ring[base:]``, uint16) into
+    the synaptic state ``syn`` and clear it: ``syn += decay_s1615(w << shift, init)``
+    (exponential synapse) or ``syn += w << shift`` (delta synapse) (spec §1.4, §1.6)."""
+    slot = ring[base:base + syn.size]
+    if delta:
+        for k in range(syn.size):
+            syn[k] = np.int32(syn[k] + np.int32(np.int64(slot[k]) << shift))
+            slot[k] = 0
+    else:
+        for k in range(syn.size):
+            inp = np.int32(np.int64(slot[k]) << shift)
+            syn[k] = np.int32(syn[k] + decay_s1615(inp, init[k]))
+            slot[k] = 0
+
+
+@njit(cache=True)
+def record_signals(t, atoms, st, n_types, input_type, rec_v_col, rec_ge_col, rec_gi_col,
+                   rec_interval, rec_row0, rec_v, rec_ge, rec_gi):
+    """Samples of V and of the excitatory / inhibitory synaptic input (``g >> 10`` for
+    conductances) of the recorded ``atoms`` whose sampling interval divides ``t``."""
+    inh_col = S_SYN0 + n_types - 1
+    for n in atoms:
+        if rec_v_col[n] >= 0 and t % rec_interval[REC_V, n] == 0:
+            rec_v[t // rec_interval[REC_V, n] - rec_row0[REC_V, n], rec_v_col[n]] = st[S_V, n]
+        if rec_ge_col[n] >= 0 and t % rec_interval[REC_GE, n] == 0:
+            g_exc = np.int32(0)
+            for col in range(S_SYN0, inh_col):
+                g = st[col, n] >> COND_SHIFT if input_type == CONDUCTANCE else st[col, n]
+                g_exc = np.int32(g_exc + g)
+            rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_exc
+        if rec_gi_col[n] >= 0 and t % rec_interval[REC_GI, n] == 0:
+            g = st[inh_col, n]
+            if input_type == CONDUCTANCE:
+                g = g >> COND_SHIFT
+            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g
+
+
+@njit(cache=True)
+def external_currents(t, atoms, ext, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick,
+                      step_amp):
+    """``ext[n]`` = this tick's current-source offset of each of ``atoms`` (index order, so
+    noisy sources draw in the chip's order)."""
+    for n in atoms:
+        ext[n] = current_source_offset(n, t, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick,
+                                       step_amp)
+
+
+@njit(cache=True)
+def input_current(st, pr, lo, hi, n_types, input_type, ext, cur):
+    """``cur = I_exc - I_inh + I_offset + external`` (s16.15 nA, int32 wrap-around) of the
+    atoms [lo, hi); the synapse types before the last are excitatory (spec §1.6)."""
+    out = cur[lo:hi]
+    v = st[S_V, lo:hi]
+    offset = pr[P_I_OFFSET, lo:hi]
+    external = ext[lo:hi]
+    for k in range(out.size):
+        out[k] = np.int32(offset[k] + external[k])
+    inh = st[S_SYN0 + n_types - 1, lo:hi]
+    if input_type == CONDUCTANCE:
+        e_rev_e = pr[P_E_REV_E, lo:hi]
+        e_rev_i = pr[P_E_REV_I, lo:hi]
+        for s in range(n_types - 1):
+            syn = st[S_SYN0 + s, lo:hi]
+            for k in range(out.size):
+                out[k] = np.int32(out[k] + mul_s1615(syn[k] >> COND_SHIFT,
+                                                     np.int32(e_rev_e[k] - v[k])))
+        for k in range(out.size):
+            out[k] = np.int32(out[k] - mul_s1615(-(inh[k] >> COND_SHIFT),
+                                                 np.int32(e_rev_i[k] - v[k])))
+    elif input_type == DELTA:
+        scale = pr[P_DELTA_SCALE, lo:hi]
+        for s in range(n_types - 1):
+            syn = st[S_SYN0 + s, lo:hi]
+            for k in range(out.size):
+                out[k] = np.int32(out[k] + mul_s1615(syn[k], np.int32(scale[k])))
+        for k in range(out.size):
+            out[k] = np.int32(out[k] - mul_s1615(inh[k], np.int32(scale[k])))
+    else:
+        for s in range(n_types - 1):
+            syn = st[S_SYN0 + s, lo:hi]
+            for k in range(out.size):
+                out[k] = np.int32(out[k] + syn[k])
+        for k in range(out.size):
+            out[k] = np.int32(out[k] - inh[k])
+
+
+@njit(cache=True)
+def lif_update(st, pr, lo, hi, cur, spiked):
+    """LIF membrane step of atoms [lo, hi) (spec §1.2): outside the refractory period
+    ``alpha = I R + V_rest``, ``V = alpha - exp_TC (alpha - V)``; at ``V >= V_thresh`` reset
+    and refractory countdown. ``spiked[n]`` tells who fired."""
+    v = st[S_V, lo:hi]
+    refract = st[S_REFRACT, lo:hi]
+    current = cur[lo:hi]
+    fired = spiked[lo:hi]
+    r_mem = pr[P_R, lo:hi]
+    v_rest = pr[P_V_REST, lo:hi]
+    exp_tc = pr[P_EXP_TC, lo:hi]
+    v_thresh = pr[P_V_THRESH, lo:hi]
+    v_reset = pr[P_V_RESET, lo:hi]
+    t_refract = pr[P_T_REFRACT, lo:hi]
+    for k in range(v.size):
+        vk = v[k]
+        alpha = np.int32(mul_s1615(current[k], np.int32(r_mem[k])) + v_rest[k])
+        v_free = np.int32(alpha - mul_s1615(np.int32(exp_tc[k]), np.int32(alpha - vk)))
+        rk = refract[k]
+        if rk <= 0:
+            vk = v_free
+        else:
+            rk = np.int32(rk - 1)
+        spike = vk >= v_thresh[k]
+        if spike:
+            vk = np.int32(v_reset[k])
+            rk = np.int32(t_refract[k])
+        v[k] = vk
+        refract[k] = rk
+        fired[k] = spike
+
+
+@njit(cache=True)
+def izhikevich_update(st, pr, lo, hi, cur, spiked):
+    """Izhikevich step of atoms [lo, hi): RK2 midpoint over the adaptive step ``h`` with the
+    chip's s16.15 operations, reset ``V = c, U += d`` at threshold (spec §1.5)."""
+    for n in range(lo, hi):
+        h = np.int32(st[S_H, n])
+        v = np.int32(st[S_V, n])
+        u = np.int32(st[S_U, n])
+        a = np.int32(pr[P_A, n])
+        b = np.int32(pr[P_B, n])
+        pre = np.int32(S1615_140 + cur[n] - u)
+        alpha = np.int32(pre + mul_s1615(np.int32(S1615_5 + mul_s1615(IZK_MAGIC, v)), v))
+        eta = np.int32(v + (mul_s1615(h, alpha) >> 1))
+        beta = np.int32(mul_s1615(mul_s1615(h, np.int32(mul_s1615(b, v) - u)), a) >> 1)
+        dv = mul_s1615(h, np.int32(pre - beta + mul_s1615(
+            np.int32(S1615_5 + mul_s1615(IZK_MAGIC, eta)), eta)))
+        du = mul_s1615(mul_s1615(a, h), np.int32(-u - beta + mul_s1615(b, eta)))
+        st[S_V, n] = np.int32(v + dv)
+        st[S_U, n] = np.int32(u + du)
+        st[S_H, n] = np.int32(pr[P_RESET_H, n])
+        spiked[n] = st[S_V, n] >= pr[P_V_THRESH, n]
+        if spiked[n]:
+            st[S_V, n] = np.int32(pr[P_C, n])
+            st[S_U, n] = np.int32(st[S_U, n] + pr[P_D, n])
+            st[S_H, n] = mul_s1615(np.int32(pr[P_RESET_H, n]), IZK_TQ_OFFSET)
+
+
+@njit(cache=True)
+def decay_synapses(st, pr, lo, hi, n_types, input_type):
+    """End of the tick: exponential synapses decay by their u0.32 factor, delta synapses
+    are emptied."""
+    for s in range(n_types):
+        syn = st[S_SYN0 + s, lo:hi]
+        if input_type == DELTA:
+            syn[:] = 0
+        else:
+            decay = pr[P_DECAY0 + 2 * s, lo:hi]
+            for k in range(syn.size):
+                syn[k] = decay_s1615(syn[k], decay[k])

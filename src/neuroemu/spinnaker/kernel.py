@@ -21,7 +21,6 @@ state and the serial steps run in a fixed order.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -29,12 +28,13 @@ from neuroemu.spinnaker.faults import route_packets
 
 # the neuron layout stays importable as kernel.X
 from neuroemu.spinnaker.neuron_layout import *
-from neuroemu.spinnaker.neuron_layout import DELTA, IZK, P_INIT0, S_SYN0
+from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
 from neuroemu.spinnaker.neuron_update import (
     decay_synapses,
     external_currents,
     input_current,
     izhikevich_update,
+    lif_two_synapse_tick,
     lif_update,
     record_signals,
     transfer_ring_slot,
@@ -60,7 +60,7 @@ PARALLEL_MIN_NEURONS = 20000
 PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask, shift_time,
                  prov, pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, timing, luts,
                  lut_len, lut_shift, wdep, wpar):
@@ -96,7 +96,7 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
         ring[idx] = np.uint16(acc)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_cnt,
                  inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov, cs_ptr,
                  cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp, pre_time, pre_trace,
@@ -141,28 +141,35 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_c
                     prov[c, PROV_SATURATED] += 1
                 ring[idx] = np.uint16(acc)
     inbox_n[c] = 0
-    # 2. ring-buffer slot of this tick -> synaptic state
+    # 2. recording and current sources (before the ring slot of this tick is taken)
     cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms = work
     slot_base = roff + ((t & dmask) << ti_bits)
-    delta = input_type == DELTA
-    for s in range(n_types):
-        transfer_ring_slot(ring, slot_base + (s << idx_bits), cores[c, C_SHIFT0 + s],
-                           st[S_SYN0 + s, lo:hi], pr[P_INIT0 + 2 * s, lo:hi], delta)
-    # 3. recording, current sources, neuron updates, spikes out (index order)
-    record_signals(t, rec_atoms[rec_ptr[c]:rec_ptr[c + 1]], st, n_types, input_type,
-                   rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
-                   rec_gi)
+    shifts = cores[c, C_SHIFT0:C_SHIFT0 + n_types]
+    record_signals(t, rec_atoms[rec_ptr[c]:rec_ptr[c + 1]], st, pr, ring, slot_base, lo,
+                   idx_bits, shifts, n_types, input_type, rec_v_col, rec_ge_col, rec_gi_col,
+                   rec_interval, rec_row0, rec_v, rec_ge, rec_gi)
     external_currents(t, cs_atoms[cs_ptr_core[c]:cs_ptr_core[c + 1]], ext, cs_ptr, cs_inst,
                       cs_i, cs_f, cs_kiss, step_tick, step_amp)
-    input_current(st, pr, lo, hi, n_types, input_type, ext, cur)
-    if model == IZK:
-        izhikevich_update(st, pr, lo, hi, cur, spiked)
+    # 3. neuron updates: ring slot -> synaptic state, current, membrane, synapse decay
+    if model == LIF and n_types == 2 and input_type != DELTA:
+        n_spikes = lif_two_synapse_tick(ring, slot_base, slot_base + (1 << idx_bits),
+                                        shifts[0], shifts[1], st, pr, lo, hi,
+                                        input_type == CONDUCTANCE, ext, spiked)
     else:
-        lif_update(st, pr, lo, hi, cur, spiked)
-    decay_synapses(st, pr, lo, hi, n_types, input_type)
+        for s in range(n_types):
+            transfer_ring_slot(ring, slot_base + (s << idx_bits), shifts[s],
+                               st[S_SYN0 + s, lo:hi], pr[P_INIT0 + 2 * s, lo:hi],
+                               input_type == DELTA)
+        input_current(st, pr, lo, hi, n_types, input_type, ext, cur)
+        if model == IZK:
+            n_spikes = izhikevich_update(st, pr, lo, hi, cur, spiked)
+        else:
+            n_spikes = lif_update(st, pr, lo, hi, cur, spiked)
+        decay_synapses(st, pr, lo, hi, n_types, input_type)
+    # 4. spikes out, in index order
     ob = cores[c, C_OUT_OFF]
     n_out = 0
-    for n in range(lo, hi):
+    for n in range(lo, hi if n_spikes > 0 else lo):
         if spiked[n]:
             if rule >= 0:
                 add_post_event(n, t, timing[rule], post_n, post_t, post_tr, post_dummy,
@@ -174,7 +181,7 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_c
     prov[c, PROV_SPIKES] += n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt, out_n):
     """Spike-source-array core: emit the events of tick ``t`` (sorted by tick, atom)."""
     p = arr_ptr[c]
@@ -192,7 +199,7 @@ def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_
     out_n[c] = n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
                 out_cnt, out_n):
     """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots."""
@@ -256,7 +263,7 @@ def _work_arrays(cores, n_atoms, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
             cs_atoms[:n_cs])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n, prov):
     """Poisson core: this tick's KISS64 spike counts, one (multi-spike) packet per atom."""
     poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, poisson_counts)
@@ -274,7 +281,7 @@ def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt,
     prov[c, PROV_SPIKES] += n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _core_tick(c, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
                poisson_fields, current_sources, stdp_tables, recording, work):
     """Core ``c``'s tick, by its kind; touches only that core's state, so cores may run in
@@ -298,7 +305,7 @@ def _core_tick(c, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
                     out_cnt, out_n)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _gather(t, row, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
             rec_spike_col, rec_spikes):
     """Outgoing packets in core order become the next tick's routing input; spikes of
@@ -350,7 +357,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
     for c in range(n_cores):
         if cores[c, C_KIND] == NEURON_CORE:
             n_neurons += cores[c, C_HI] - cores[c, C_LO]
-    parallel = n_neurons >= PARALLEL_MIN_NEURONS and numba.get_num_threads() > 1
+    parallel = n_neurons >= PARALLEL_MIN_NEURONS
     for step in range(n_ticks):
         t = t_start + step
         # 1. route last tick's packets into the inboxes of their target cores

@@ -27,11 +27,14 @@ from neuroemu.spinnaker.neuron_layout import (
     P_C,
     P_D,
     P_DECAY0,
+    P_DECAY1,
     P_DELTA_SCALE,
     P_E_REV_E,
     P_E_REV_I,
     P_EXP_TC,
     P_I_OFFSET,
+    P_INIT0,
+    P_INIT1,
     P_R,
     P_RESET_H,
     P_T_REFRACT,
@@ -51,46 +54,60 @@ from neuroemu.spinnaker.neuron_layout import (
 )
 
 
-@njit(cache=True)
-def transfer_ring_slot(ring, base, shift, syn, init, delta):
-    """Move one synapse type's ring-buffer slot of this tick (``ring[base:]``, uint16) into
-    the synaptic state ``syn`` and clear it: ``syn += decay_s1615(w << shift, init)``
-    (exponential synapse) or ``syn += w << shift`` (delta synapse) (spec §1.4, §1.6)."""
-    slot = ring[base:base + syn.size]
+@njit(cache=True, _nrt=False)
+def synaptic_input(weight, shift, syn, init, delta):
+    """Synaptic state after this tick's ring-buffer ``weight`` (uint16) arrives: ``syn +
+    decay_s1615(w << shift, init)`` (exponential synapse) or ``syn + (w << shift)`` (delta
+    synapse), int32 (spec §1.4, §1.6)."""
+    inp = np.int32(np.int64(weight) << shift)
     if delta:
-        for k in range(syn.size):
-            syn[k] = np.int32(syn[k] + np.int32(np.int64(slot[k]) << shift))
-            slot[k] = 0
-    else:
-        for k in range(syn.size):
-            inp = np.int32(np.int64(slot[k]) << shift)
-            syn[k] = np.int32(syn[k] + decay_s1615(inp, init[k]))
-            slot[k] = 0
+        return np.int32(syn + inp)
+    return np.int32(syn + decay_s1615(inp, init))
 
 
-@njit(cache=True)
-def record_signals(t, atoms, st, n_types, input_type, rec_v_col, rec_ge_col, rec_gi_col,
-                   rec_interval, rec_row0, rec_v, rec_ge, rec_gi):
-    """Samples of V and of the excitatory / inhibitory synaptic input (``g >> 10`` for
-    conductances) of the recorded ``atoms`` whose sampling interval divides ``t``."""
-    inh_col = S_SYN0 + n_types - 1
+@njit(cache=True, _nrt=False)
+def transfer_ring_slot(ring, base, shift, syn, init, delta):
+    """Move one synapse type's ring-buffer slot of this tick (``ring[base:]``) into the
+    synaptic state ``syn`` (:func:`synaptic_input`) and clear it."""
+    slot = ring[base:base + syn.size]
+    for k in range(syn.size):
+        syn[k] = synaptic_input(slot[k], shift, syn[k], init[k], delta)
+        slot[k] = 0
+
+
+@njit(cache=True, _nrt=False)
+def _recorded_synapse(st, pr, n, s, ring, slot_base, lo, idx_bits, shifts, input_type):
+    """Synapse type ``s`` of atom ``n`` once this tick's ring slot is in, as recorded
+    (``g >> 10`` for conductances)."""
+    weight = ring[slot_base + (s << idx_bits) + n - lo]
+    g = synaptic_input(weight, shifts[s], st[S_SYN0 + s, n], pr[P_INIT0 + 2 * s, n],
+                       input_type == DELTA)
+    return g >> COND_SHIFT if input_type == CONDUCTANCE else g
+
+
+@njit(cache=True, _nrt=False)
+def record_signals(t, atoms, st, pr, ring, slot_base, lo, idx_bits, shifts, n_types,
+                   input_type, rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v,
+                   rec_ge, rec_gi):
+    """Samples of V and of the excitatory / inhibitory synaptic input of the recorded
+    ``atoms`` whose sampling interval divides ``t``, as the neuron update sees them (after
+    this tick's ring slot, before the membrane step); called before the ring transfer."""
     for n in atoms:
         if rec_v_col[n] >= 0 and t % rec_interval[REC_V, n] == 0:
             rec_v[t // rec_interval[REC_V, n] - rec_row0[REC_V, n], rec_v_col[n]] = st[S_V, n]
         if rec_ge_col[n] >= 0 and t % rec_interval[REC_GE, n] == 0:
             g_exc = np.int32(0)
-            for col in range(S_SYN0, inh_col):
-                g = st[col, n] >> COND_SHIFT if input_type == CONDUCTANCE else st[col, n]
-                g_exc = np.int32(g_exc + g)
+            for s in range(n_types - 1):
+                g_exc = np.int32(g_exc + _recorded_synapse(st, pr, n, s, ring, slot_base, lo,
+                                                           idx_bits, shifts, input_type))
             rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_exc
         if rec_gi_col[n] >= 0 and t % rec_interval[REC_GI, n] == 0:
-            g = st[inh_col, n]
-            if input_type == CONDUCTANCE:
-                g = g >> COND_SHIFT
-            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g
+            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = \
+                _recorded_synapse(st, pr, n, n_types - 1, ring, slot_base, lo, idx_bits,
+                                  shifts, input_type)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def external_currents(t, atoms, ext, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick,
                       step_amp):
     """``ext[n]`` = this tick's current-source offset of each of ``atoms`` (index order, so
@@ -100,7 +117,7 @@ def external_currents(t, atoms, ext, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_
                                        step_amp)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def input_current(st, pr, lo, hi, n_types, input_type, ext, cur):
     """``cur = I_exc - I_inh + I_offset + external`` (s16.15 nA, int32 wrap-around) of the
     atoms [lo, hi); the synapse types before the last are excitatory (spec §1.6)."""
@@ -139,11 +156,11 @@ def input_current(st, pr, lo, hi, n_types, input_type, ext, cur):
             out[k] = np.int32(out[k] - inh[k])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def lif_update(st, pr, lo, hi, cur, spiked):
     """LIF membrane step of atoms [lo, hi) (spec §1.2): outside the refractory period
     ``alpha = I R + V_rest``, ``V = alpha - exp_TC (alpha - V)``; at ``V >= V_thresh`` reset
-    and refractory countdown. ``spiked[n]`` tells who fired."""
+    and refractory countdown. Returns the number of spikes, flags in ``spiked``."""
     v = st[S_V, lo:hi]
     refract = st[S_REFRACT, lo:hi]
     current = cur[lo:hi]
@@ -154,6 +171,7 @@ def lif_update(st, pr, lo, hi, cur, spiked):
     v_thresh = pr[P_V_THRESH, lo:hi]
     v_reset = pr[P_V_RESET, lo:hi]
     t_refract = pr[P_T_REFRACT, lo:hi]
+    n_spikes = 0
     for k in range(v.size):
         vk = v[k]
         alpha = np.int32(mul_s1615(current[k], np.int32(r_mem[k])) + v_rest[k])
@@ -170,12 +188,71 @@ def lif_update(st, pr, lo, hi, cur, spiked):
         v[k] = vk
         refract[k] = rk
         fired[k] = spike
+        n_spikes += spike
+    return n_spikes
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def lif_two_synapse_tick(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance,
+                        ext, spiked):
+    """The whole neuron tick of LIF atoms [lo, hi) with one excitatory and one inhibitory
+    exponential synapse, current or conductance input, in one loop: ring slots in (and
+    cleared), input current, membrane step, synapse decay. The same arithmetic as
+    :func:`transfer_ring_slot`, :func:`input_current`, :func:`lif_update` and
+    :func:`decay_synapses` in turn; returns the number of spikes (flags in ``spiked``)."""
+    slot0 = ring[base0:base0 + hi - lo]
+    slot1 = ring[base1:base1 + hi - lo]
+    syn0 = st[S_SYN0, lo:hi]
+    syn1 = st[S_SYN0 + 1, lo:hi]
+    v = st[S_V, lo:hi]
+    refract = st[S_REFRACT, lo:hi]
+    fired = spiked[lo:hi]
+    external = ext[lo:hi]
+    init0, init1 = pr[P_INIT0, lo:hi], pr[P_INIT1, lo:hi]
+    decay0, decay1 = pr[P_DECAY0, lo:hi], pr[P_DECAY1, lo:hi]
+    offset, r_mem, v_rest = pr[P_I_OFFSET, lo:hi], pr[P_R, lo:hi], pr[P_V_REST, lo:hi]
+    exp_tc, v_thresh = pr[P_EXP_TC, lo:hi], pr[P_V_THRESH, lo:hi]
+    v_reset, t_refract = pr[P_V_RESET, lo:hi], pr[P_T_REFRACT, lo:hi]
+    e_rev_e, e_rev_i = pr[P_E_REV_E, lo:hi], pr[P_E_REV_I, lo:hi]
+    n_spikes = 0
+    for k in range(v.size):
+        s0 = synaptic_input(slot0[k], shift0, syn0[k], init0[k], False)
+        s1 = synaptic_input(slot1[k], shift1, syn1[k], init1[k], False)
+        slot0[k] = 0
+        slot1[k] = 0
+        vk = v[k]
+        if conductance:
+            current = np.int32(
+                offset[k] + external[k]
+                + mul_s1615(s0 >> COND_SHIFT, np.int32(e_rev_e[k] - vk))
+                - mul_s1615(-(s1 >> COND_SHIFT), np.int32(e_rev_i[k] - vk)))
+        else:
+            current = np.int32(offset[k] + external[k] + s0 - s1)
+        alpha = np.int32(mul_s1615(current, np.int32(r_mem[k])) + v_rest[k])
+        v_free = np.int32(alpha - mul_s1615(np.int32(exp_tc[k]), np.int32(alpha - vk)))
+        rk = refract[k]
+        if rk <= 0:
+            vk = v_free
+        else:
+            rk = np.int32(rk - 1)
+        spike = vk >= v_thresh[k]
+        if spike:
+            vk = np.int32(v_reset[k])
+            rk = np.int32(t_refract[k])
+        v[k] = vk
+        refract[k] = rk
+        fired[k] = spike
+        n_spikes += spike
+        syn0[k] = decay_s1615(s0, decay0[k])
+        syn1[k] = decay_s1615(s1, decay1[k])
+    return n_spikes
+
+
+@njit(cache=True, _nrt=False)
 def izhikevich_update(st, pr, lo, hi, cur, spiked):
     """Izhikevich step of atoms [lo, hi): RK2 midpoint over the adaptive step ``h`` with the
-    chip's s16.15 operations, reset ``V = c, U += d`` at threshold (spec §1.5)."""
+    chip's s16.15 operations, reset ``V = c, U += d`` at threshold (spec §1.5); returns the number of spikes."""
+    n_spikes = 0
     for n in range(lo, hi):
         h = np.int32(st[S_H, n])
         v = np.int32(st[S_V, n])
@@ -197,9 +274,11 @@ def izhikevich_update(st, pr, lo, hi, cur, spiked):
             st[S_V, n] = np.int32(pr[P_C, n])
             st[S_U, n] = np.int32(st[S_U, n] + pr[P_D, n])
             st[S_H, n] = mul_s1615(np.int32(pr[P_RESET_H, n]), IZK_TQ_OFFSET)
+            n_spikes += 1
+    return n_spikes
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def decay_synapses(st, pr, lo, hi, n_types, input_type):
     """End of the tick: exponential synapses decay by their u0.32 factor, delta synapses
     are emptied."""

@@ -30,6 +30,7 @@ from neuroemu.spinnaker.faults import route_packets
 from neuroemu.spinnaker.neuron_layout import *
 from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
 from neuroemu.spinnaker.neuron_update import (
+    chip_words,
     decay_synapses,
     external_currents,
     input_current,
@@ -145,11 +146,13 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_c
     cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms = work
     slot_base = roff + ((t & dmask) << ti_bits)
     shifts = cores[c, C_SHIFT0:C_SHIFT0 + n_types]
-    record_signals(t, rec_atoms[rec_ptr[c]:rec_ptr[c + 1]], st, pr, ring, slot_base, lo,
-                   idx_bits, shifts, n_types, input_type, rec_v_col, rec_ge_col, rec_gi_col,
-                   rec_interval, rec_row0, rec_v, rec_ge, rec_gi)
-    external_currents(t, cs_atoms[cs_ptr_core[c]:cs_ptr_core[c + 1]], ext, cs_ptr, cs_inst,
-                      cs_i, cs_f, cs_kiss, step_tick, step_amp)
+    if rec_ptr[c + 1] > rec_ptr[c]:  # (a call passing many arrays is not free)
+        record_signals(t, rec_atoms[rec_ptr[c]:rec_ptr[c + 1]], st, pr, ring, slot_base, lo,
+                       idx_bits, shifts, n_types, input_type, rec_v_col, rec_ge_col,
+                       rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi)
+    if cs_ptr_core[c + 1] > cs_ptr_core[c]:
+        external_currents(t, cs_atoms[cs_ptr_core[c]:cs_ptr_core[c + 1]], ext, cs_ptr,
+                          cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp)
     # 3. neuron updates: ring slot -> synaptic state, current, membrane, synapse decay
     if model == LIF and n_types == 2 and input_type != DELTA:
         n_spikes = lif_two_synapse_tick(ring, slot_base, slot_base + (1 << idx_bits),
@@ -282,27 +285,36 @@ def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt,
 
 
 @njit(cache=True, _nrt=False)
-def _core_tick(c, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
-               poisson_fields, current_sources, stdp_tables, recording, work):
-    """Core ``c``'s tick, by its kind; touches only that core's state, so cores may run in
-    any order or in parallel."""
+def _cores_tick(c_from, c_to, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
+                poisson_fields, current_sources, stdp_tables, recording, work):
+    """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
+    state, so cores may run in any order or in parallel. (One call for many cores: a call
+    passing this many arrays costs about as much as a small core's update.)"""
     inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
     arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts = sources
-    kind = cores[c, C_KIND]
-    if kind == NEURON_CORE:
-        _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_cnt,
-                     inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov,
-                     *current_sources, *stdp_tables, *recording, work)
-    elif kind == POISSON_CORE:
-        _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n,
-                      prov)
-    elif kind == ARRAY_CORE:
-        _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
-                    out_n)
-    else:
-        _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
-                    out_cnt, out_n)
+    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
+    (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
+     wdep, wpar) = stdp_tables
+    rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi = recording
+    for c in range(c_from, c_to):
+        kind = cores[c, C_KIND]
+        if kind == NEURON_CORE:
+            _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_cnt,
+                         inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov,
+                         cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp, pre_time,
+                         pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len,
+                         lut_shift, timing, wdep, wpar, rec_v_col, rec_ge_col, rec_gi_col,
+                         rec_interval, rec_row0, rec_v, rec_ge, rec_gi, work)
+        elif kind == POISSON_CORE:
+            _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n,
+                          prov)
+        elif kind == ARRAY_CORE:
+            _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
+                        out_n)
+        else:
+            _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
+                        out_cnt, out_n)
 
 
 @njit(cache=True, _nrt=False)
@@ -345,7 +357,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
     n_cores = cores.shape[0]
     n_atoms = state.shape[0]
     st = np.ascontiguousarray(state.T)   # (N_STATE, n_atoms): a variable of a core is a row
-    pr = np.ascontiguousarray(params.T)  # (N_PARAMS, n_atoms)
+    pr = chip_words(params)              # (N_PARAMS, n_atoms) int32 words
     work = _work_arrays(cores, n_atoms, current_sources[0], rec_v_col, rec_ge_col,
                         rec_gi_col)
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
@@ -367,12 +379,12 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
         # 2. every core does its tick
         if parallel:
             for c in prange(n_cores):
-                _core_tick(c, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
-                           poisson_fields, current_sources, stdp_tables, recording, work)
+                _cores_tick(c, c + 1, t, cores, st, pr, words, ring, inbox, outbox, prov,
+                            sources, poisson_fields, current_sources, stdp_tables, recording,
+                            work)
         else:
-            for c in range(n_cores):
-                _core_tick(c, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
-                           poisson_fields, current_sources, stdp_tables, recording, work)
+            _cores_tick(0, n_cores, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
+                        poisson_fields, current_sources, stdp_tables, recording, work)
         # 3. gather packets (core order) for the next tick's routing; record spikes
         _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
                 rec_spike_col, rec_spikes)

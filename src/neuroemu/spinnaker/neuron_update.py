@@ -1,8 +1,10 @@
 """The neuron part of a SpiNNaker neuron core's tick (spec §1.2-§1.6), phase by phase.
 
 The machine loop keeps the neuron state and constants transposed while it runs: ``st`` is
-(N_STATE, n_atoms) int32 and ``pr`` (N_PARAMS, n_atoms) int64, so one variable of a core's
-atoms [lo, hi) is a contiguous row. Each phase below is one loop over such rows with the
+(N_STATE, n_atoms) int32 and ``pr`` (N_PARAMS, n_atoms) the chip's 32-bit words of the
+constants (int32 bits; u0.32 decays as their bit pattern, see :func:`chip_words`), so one
+variable of a core's atoms [lo, hi) is a contiguous row (and half as many bytes to stream
+per tick as int64). Each phase below is one loop over such rows with the
 branches on model and input type taken outside it, which lets LLVM vectorise it. The
 arithmetic is the chip's (s16.15, u0.32, int32 wrap-around); splitting the update into
 phases changes no bit: every phase of a neuron reads only that neuron's values, and the
@@ -28,6 +30,7 @@ from neuroemu.spinnaker.neuron_layout import (
     P_D,
     P_DECAY0,
     P_DECAY1,
+    P_DECAY2,
     P_DELTA_SCALE,
     P_E_REV_E,
     P_E_REV_I,
@@ -35,6 +38,7 @@ from neuroemu.spinnaker.neuron_layout import (
     P_I_OFFSET,
     P_INIT0,
     P_INIT1,
+    P_INIT2,
     P_R,
     P_RESET_H,
     P_T_REFRACT,
@@ -52,6 +56,27 @@ from neuroemu.spinnaker.neuron_layout import (
     S_U,
     S_V,
 )
+
+#: rows of the constants that are u0.32 words (decay factors); the others are int32
+U032_ROWS = (P_DECAY0, P_INIT0, P_DECAY1, P_INIT1, P_DECAY2, P_INIT2)
+
+
+@njit(cache=True)
+def chip_words(params):
+    """``params`` (n_atoms, N_PARAMS) int64 -> transposed (N_PARAMS, n_atoms) int32 words.
+    Every constant is one 32-bit word on the chip: u0.32 rows must lie in [0, 2^32), the
+    others in the int32 range; anything else is refused (it would wrap)."""
+    words = np.empty((params.shape[1], params.shape[0]), dtype=np.int32)
+    for j in range(params.shape[1]):
+        unsigned = j in U032_ROWS
+        lo_limit = 0 if unsigned else -(1 << 31)
+        hi_limit = (1 << 32) if unsigned else (1 << 31)
+        for n in range(params.shape[0]):
+            x = params[n, j]
+            if x < lo_limit or x >= hi_limit:
+                raise ValueError("a neuron constant does not fit the chip's 32-bit word")
+            words[j, n] = np.int32(np.uint32(x)) if unsigned else np.int32(x)
+    return words
 
 
 @njit(cache=True, _nrt=False)
@@ -200,6 +225,17 @@ def lif_two_synapse_tick(ring, base0, base1, shift0, shift1, st, pr, lo, hi, con
     cleared), input current, membrane step, synapse decay. The same arithmetic as
     :func:`transfer_ring_slot`, :func:`input_current`, :func:`lif_update` and
     :func:`decay_synapses` in turn; returns the number of spikes (flags in ``spiked``)."""
+    # each call below compiles its own loop with ``conductance`` a constant (vectorised)
+    if conductance:
+        return _lif_two_synapse_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, True,
+                                     ext, spiked)
+    return _lif_two_synapse_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, False,
+                                 ext, spiked)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _lif_two_synapse_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance,
+                          ext, spiked):
     slot0 = ring[base0:base0 + hi - lo]
     slot1 = ring[base1:base1 + hi - lo]
     syn0 = st[S_SYN0, lo:hi]

@@ -97,16 +97,20 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
         ring[idx] = np.uint16(acc)
 
 
-@njit(cache=True, _nrt=False)
-def _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_cnt,
-                 inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov, cs_ptr,
-                 cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp, pre_time, pre_trace,
-                 post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing, wdep,
-                 wpar, rec_v_col, rec_ge_col, rec_gi_col,
-                 rec_interval, rec_row0, rec_v, rec_ge, rec_gi, work):
+@njit(cache=True, _nrt=False, inline="always")
+def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
+                 stdp_tables, recording, work):
     """One tick of neuron core ``c``: its inbox rows into the ring buffer, then the neuron
     update (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and
-    constants ``pr``; ``work`` is :func:`_work_arrays`."""
+    constants ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores
+    (hence the tuples): a call passing its ~50 arrays costs more than a small core's
+    update."""
+    inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n = inbox
+    out_key, out_cnt, out_n = outbox
+    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
+    (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
+     wdep, wpar) = stdp_tables
+    rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi = recording
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     roff = cores[c, C_RING_OFF]
     idx_bits = cores[c, C_IDX_BITS]
@@ -290,22 +294,14 @@ def _cores_tick(c_from, c_to, t, cores, st, pr, words, ring, inbox, outbox, prov
     """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
     state, so cores may run in any order or in parallel. (One call for many cores: a call
     passing this many arrays costs about as much as a small core's update.)"""
-    inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n = inbox
+    inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
     arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts = sources
-    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
-    (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
-     wdep, wpar) = stdp_tables
-    rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi = recording
     for c in range(c_from, c_to):
         kind = cores[c, C_KIND]
         if kind == NEURON_CORE:
-            _neuron_core(c, t, cores, st, pr, words, ring, inbox_row, inbox_len, inbox_cnt,
-                         inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov,
-                         cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp, pre_time,
-                         pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len,
-                         lut_shift, timing, wdep, wpar, rec_v_col, rec_ge_col, rec_gi_col,
-                         rec_interval, rec_row0, rec_v, rec_ge, rec_gi, work)
+            _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov,
+                         current_sources, stdp_tables, recording, work)
         elif kind == POISSON_CORE:
             _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n,
                           prov)

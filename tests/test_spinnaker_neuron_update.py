@@ -30,6 +30,7 @@ from neuroemu.spinnaker.neuron_update import (
     lif_two_synapse_tick,
     lif_update,
     transfer_ring_slot,
+    uniform_constants,
 )
 
 
@@ -103,11 +104,19 @@ def _machine_arrays(neurons: list[dict]):
     return state, params
 
 
-@settings(max_examples=60, deadline=None)
+STATE_KEYS = ("v", "refract", "syn_e", "syn_i")
+
+
+@settings(max_examples=80, deadline=None)
 @given(neurons=st.lists(NEURON, min_size=1, max_size=24), data=st.data(),
-       conductance=st.booleans(), shifts=st.tuples(st.integers(0, 15), st.integers(0, 15)))
-def test_lif_tick_matches_spec_formulas(neurons, data, conductance, shifts):
+       conductance=st.booleans(), shifts=st.tuples(st.integers(0, 15), st.integers(0, 15)),
+       shared_constants=st.booleans())
+def test_lif_tick_matches_spec_formulas(neurons, data, conductance, shifts, shared_constants):
+    """Both kernel paths, and the fused one with constants per atom or read once for a
+    core whose atoms share them, against the plain-integer reference."""
     n = len(neurons)
+    if shared_constants:
+        neurons = [dict(neurons[0], **{k: p[k] for k in STATE_KEYS}) for p in neurons]
     weights = data.draw(st.lists(st.tuples(st.integers(0, 0xFFFF), st.integers(0, 0xFFFF)),
                                  min_size=n, max_size=n))
     external = data.draw(st.lists(st.integers(-(2**20), 2**20), min_size=n, max_size=n))
@@ -117,10 +126,17 @@ def test_lif_tick_matches_spec_formulas(neurons, data, conductance, shifts):
     ext = np.array(external, dtype=np.int32)
     input_type = L.CONDUCTANCE if conductance else L.CURRENT
 
-    fused_state, fused_ring = state.copy(), ring.copy()
-    fused_spiked = np.zeros(n, dtype=np.bool_)
-    n_fused = lif_two_synapse_tick(fused_ring, 0, n, shifts[0], shifts[1], fused_state, pr, 0,
-                                   n, conductance, ext, fused_spiked)
+    uniform = uniform_constants(pr, 0, n)
+    assert uniform == (shared_constants or n == 1 or all(
+        {k: v for k, v in p.items() if k not in STATE_KEYS}
+        == {k: v for k, v in neurons[0].items() if k not in STATE_KEYS} for p in neurons))
+    results = []
+    for use_uniform in {False, uniform}:
+        fused_state, fused_ring = state.copy(), ring.copy()
+        fused_spiked = np.zeros(n, dtype=np.bool_)
+        n_fused = lif_two_synapse_tick(fused_ring, 0, n, shifts[0], shifts[1], fused_state, pr,
+                                       0, n, conductance, use_uniform, ext, fused_spiked)
+        results.append((fused_state, fused_ring, fused_spiked, n_fused))
 
     phased_state, phased_ring = state.copy(), ring.copy()
     phased_spiked = np.zeros(n, dtype=np.bool_)
@@ -137,9 +153,8 @@ def test_lif_tick_matches_spec_formulas(neurons, data, conductance, shifts):
     want = np.array([[p["v"], p["refract"], p["syn_e"], p["syn_i"]] for p, _ in expected]).T
     want_spiked = np.array([spike for _, spike in expected])
     rows = [L.S_V, L.S_REFRACT, L.S_SYN0, L.S_SYN1]
-    for got_state, got_ring, got_spiked, n_spikes in (
-            (fused_state, fused_ring, fused_spiked, n_fused),
-            (phased_state, phased_ring, phased_spiked, n_phased)):
+    results.append((phased_state, phased_ring, phased_spiked, n_phased))
+    for got_state, got_ring, got_spiked, n_spikes in results:
         np.testing.assert_array_equal(got_state[rows], want)
         np.testing.assert_array_equal(got_spiked, want_spiked)
         assert n_spikes == want_spiked.sum()
@@ -158,7 +173,7 @@ def test_refractory_neuron_is_frozen_but_still_checked_against_threshold():
     state, params = _machine_arrays([frozen, at_threshold])
     spiked = np.zeros(2, dtype=np.bool_)
     ring = np.zeros(4, dtype=np.uint16)
-    lif_two_synapse_tick(ring, 0, 2, 0, 0, state, chip_words(params), 0, 2, False,
+    lif_two_synapse_tick(ring, 0, 2, 0, 0, state, chip_words(params), 0, 2, False, False,
                          np.zeros(2, dtype=np.int32), spiked)
     assert state[L.S_V, 0] == -65 * 2**15 and state[L.S_REFRACT, 0] == 2
     assert spiked.tolist() == [False, True]

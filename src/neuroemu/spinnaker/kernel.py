@@ -39,6 +39,7 @@ from neuroemu.spinnaker.neuron_update import (
     lif_update,
     record_signals,
     transfer_ring_slot,
+    uniform_constants,
 )
 from neuroemu.spinnaker.poisson import poisson_core_tick
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
@@ -147,7 +148,7 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_
                 ring[idx] = np.uint16(acc)
     inbox_n[c] = 0
     # 2. recording and current sources (before the ring slot of this tick is taken)
-    cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms = work
+    cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms, uniform = work
     slot_base = roff + ((t & dmask) << ti_bits)
     shifts = cores[c, C_SHIFT0:C_SHIFT0 + n_types]
     if rec_ptr[c + 1] > rec_ptr[c]:  # (a call passing many arrays is not free)
@@ -161,7 +162,7 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_
     if model == LIF and n_types == 2 and input_type != DELTA:
         n_spikes = lif_two_synapse_tick(ring, slot_base, slot_base + (1 << idx_bits),
                                         shifts[0], shifts[1], st, pr, lo, hi,
-                                        input_type == CONDUCTANCE, ext, spiked)
+                                        input_type == CONDUCTANCE, uniform[c], ext, spiked)
     else:
         for s in range(n_types):
             transfer_ring_slot(ring, slot_base + (s << idx_bits), shifts[s],
@@ -243,11 +244,14 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
 
 
 @njit(cache=True)
-def _work_arrays(cores, n_atoms, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
+def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
     """Scratch and index arrays of the neuron update: per-atom current, external current and
-    spike flag, and per neuron core (CSR, core order) its recorded atoms and its atoms with
-    current sources, so the per-tick loops over those touch only them."""
+    spike flag; per neuron core (CSR, core order) its recorded atoms and its atoms with
+    current sources, so the per-tick loops over those touch only them; per core whether its
+    atoms share their constants."""
     n_cores = cores.shape[0]
+    n_atoms = pr.shape[1]
+    uniform = np.zeros(n_cores, dtype=np.bool_)
     rec_ptr = np.zeros(n_cores + 1, dtype=np.int64)
     cs_core_ptr = np.zeros(n_cores + 1, dtype=np.int64)
     rec_atoms = np.empty(n_atoms, dtype=np.int64)
@@ -256,6 +260,7 @@ def _work_arrays(cores, n_atoms, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
     n_cs = 0
     for c in range(n_cores):
         if cores[c, C_KIND] == NEURON_CORE:
+            uniform[c] = uniform_constants(pr, cores[c, C_LO], cores[c, C_HI])
             for n in range(cores[c, C_LO], cores[c, C_HI]):
                 if rec_v_col[n] >= 0 or rec_ge_col[n] >= 0 or rec_gi_col[n] >= 0:
                     rec_atoms[n_rec] = n
@@ -267,7 +272,7 @@ def _work_arrays(cores, n_atoms, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
         cs_core_ptr[c + 1] = n_cs
     return (np.zeros(n_atoms, dtype=np.int32), np.zeros(n_atoms, dtype=np.int32),
             np.zeros(n_atoms, dtype=np.bool_), rec_ptr, rec_atoms[:n_rec], cs_core_ptr,
-            cs_atoms[:n_cs])
+            cs_atoms[:n_cs], uniform)
 
 
 @njit(cache=True, _nrt=False)
@@ -351,11 +356,9 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
     than the work it shares (and much more when the CPUs are busy with other processes).
     """
     n_cores = cores.shape[0]
-    n_atoms = state.shape[0]
     st = np.ascontiguousarray(state.T)   # (N_STATE, n_atoms): a variable of a core is a row
     pr = chip_words(params)              # (N_PARAMS, n_atoms) int32 words
-    work = _work_arrays(cores, n_atoms, current_sources[0], rec_v_col, rec_ge_col,
-                        rec_gi_col)
+    work = _work_arrays(cores, pr, current_sources[0], rec_v_col, rec_ge_col, rec_gi_col)
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
     outbox = (out_key, out_cnt, out_n)
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts)

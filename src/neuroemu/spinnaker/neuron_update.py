@@ -219,31 +219,60 @@ def lif_update(st, pr, lo, hi, cur, spiked):
 
 @njit(cache=True, _nrt=False)
 def lif_two_synapse_tick(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance,
-                        ext, spiked):
+                         uniform, ext, spiked):
     """The whole neuron tick of LIF atoms [lo, hi) with one excitatory and one inhibitory
     exponential synapse, current or conductance input, in one loop: ring slots in (and
     cleared), input current, membrane step, synapse decay. The same arithmetic as
     :func:`transfer_ring_slot`, :func:`input_current`, :func:`lif_update` and
-    :func:`decay_synapses` in turn; returns the number of spikes (flags in ``spiked``)."""
-    # each call below compiles its own loop with ``conductance`` a constant (vectorised)
-    if conductance:
-        return _lif_two_synapse_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, True,
+    :func:`decay_synapses` in turn; returns the number of spikes (flags in ``spiked``).
+    ``uniform``: every atom has the constants of atom ``lo`` (read once, not per atom)."""
+    # each call below compiles its own loop with its flags constant (vectorised)
+    if uniform:
+        if conductance:
+            return _lif_uniform_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, True,
                                      ext, spiked)
-    return _lif_two_synapse_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, False,
+        return _lif_uniform_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, False,
                                  ext, spiked)
+    if conductance:
+        return _lif_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, True, ext, spiked)
+    return _lif_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, False, ext, spiked)
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _lif_two_synapse_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance,
-                          ext, spiked):
+def _lif_step(w0, w1, shift0, shift1, syn0, syn1, v, refract, external, init0, init1,
+              decay0, decay1, offset, r_mem, v_rest, exp_tc, v_thresh, v_reset, t_refract,
+              e_rev_e, e_rev_i, conductance):
+    """One LIF neuron's tick (two exponential synapses); returns the new (v, refract, syn0,
+    syn1) and whether it spiked."""
+    s0 = synaptic_input(w0, shift0, syn0, init0, False)
+    s1 = synaptic_input(w1, shift1, syn1, init1, False)
+    if conductance:
+        current = np.int32(offset + external
+                           + mul_s1615(s0 >> COND_SHIFT, np.int32(e_rev_e - v))
+                           - mul_s1615(-(s1 >> COND_SHIFT), np.int32(e_rev_i - v)))
+    else:
+        current = np.int32(offset + external + s0 - s1)
+    alpha = np.int32(mul_s1615(current, np.int32(r_mem)) + v_rest)
+    v_free = np.int32(alpha - mul_s1615(np.int32(exp_tc), np.int32(alpha - v)))
+    if refract <= 0:
+        v = v_free
+    else:
+        refract = np.int32(refract - 1)
+    spike = v >= v_thresh
+    if spike:
+        v = np.int32(v_reset)
+        refract = np.int32(t_refract)
+    return v, refract, decay_s1615(s0, decay0), decay_s1615(s1, decay1), spike
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _lif_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance, ext, spiked):
+    """:func:`_lif_step` over atoms [lo, hi), constants per atom."""
     slot0 = ring[base0:base0 + hi - lo]
     slot1 = ring[base1:base1 + hi - lo]
-    syn0 = st[S_SYN0, lo:hi]
-    syn1 = st[S_SYN0 + 1, lo:hi]
-    v = st[S_V, lo:hi]
-    refract = st[S_REFRACT, lo:hi]
-    fired = spiked[lo:hi]
-    external = ext[lo:hi]
+    syn0, syn1 = st[S_SYN0, lo:hi], st[S_SYN0 + 1, lo:hi]
+    v, refract = st[S_V, lo:hi], st[S_REFRACT, lo:hi]
+    fired, external = spiked[lo:hi], ext[lo:hi]
     init0, init1 = pr[P_INIT0, lo:hi], pr[P_INIT1, lo:hi]
     decay0, decay1 = pr[P_DECAY0, lo:hi], pr[P_DECAY1, lo:hi]
     offset, r_mem, v_rest = pr[P_I_OFFSET, lo:hi], pr[P_R, lo:hi], pr[P_V_REST, lo:hi]
@@ -252,36 +281,52 @@ def _lif_two_synapse_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, co
     e_rev_e, e_rev_i = pr[P_E_REV_E, lo:hi], pr[P_E_REV_I, lo:hi]
     n_spikes = 0
     for k in range(v.size):
-        s0 = synaptic_input(slot0[k], shift0, syn0[k], init0[k], False)
-        s1 = synaptic_input(slot1[k], shift1, syn1[k], init1[k], False)
+        v[k], refract[k], syn0[k], syn1[k], fired[k] = _lif_step(
+            slot0[k], slot1[k], shift0, shift1, syn0[k], syn1[k], v[k], refract[k],
+            external[k], init0[k], init1[k], decay0[k], decay1[k], offset[k], r_mem[k],
+            v_rest[k], exp_tc[k], v_thresh[k], v_reset[k], t_refract[k], e_rev_e[k],
+            e_rev_i[k], conductance)
         slot0[k] = 0
         slot1[k] = 0
-        vk = v[k]
-        if conductance:
-            current = np.int32(
-                offset[k] + external[k]
-                + mul_s1615(s0 >> COND_SHIFT, np.int32(e_rev_e[k] - vk))
-                - mul_s1615(-(s1 >> COND_SHIFT), np.int32(e_rev_i[k] - vk)))
-        else:
-            current = np.int32(offset[k] + external[k] + s0 - s1)
-        alpha = np.int32(mul_s1615(current, np.int32(r_mem[k])) + v_rest[k])
-        v_free = np.int32(alpha - mul_s1615(np.int32(exp_tc[k]), np.int32(alpha - vk)))
-        rk = refract[k]
-        if rk <= 0:
-            vk = v_free
-        else:
-            rk = np.int32(rk - 1)
-        spike = vk >= v_thresh[k]
-        if spike:
-            vk = np.int32(v_reset[k])
-            rk = np.int32(t_refract[k])
-        v[k] = vk
-        refract[k] = rk
-        fired[k] = spike
-        n_spikes += spike
-        syn0[k] = decay_s1615(s0, decay0[k])
-        syn1[k] = decay_s1615(s1, decay1[k])
+        n_spikes += fired[k]
     return n_spikes
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _lif_uniform_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance, ext,
+                      spiked):
+    """:func:`_lif_step` over atoms [lo, hi) sharing the constants of atom ``lo``."""
+    slot0 = ring[base0:base0 + hi - lo]
+    slot1 = ring[base1:base1 + hi - lo]
+    syn0, syn1 = st[S_SYN0, lo:hi], st[S_SYN0 + 1, lo:hi]
+    v, refract = st[S_V, lo:hi], st[S_REFRACT, lo:hi]
+    fired, external = spiked[lo:hi], ext[lo:hi]
+    init0, init1, decay0, decay1 = (pr[P_INIT0, lo], pr[P_INIT1, lo], pr[P_DECAY0, lo],
+                                    pr[P_DECAY1, lo])
+    offset, r_mem, v_rest, exp_tc = (pr[P_I_OFFSET, lo], pr[P_R, lo], pr[P_V_REST, lo],
+                                     pr[P_EXP_TC, lo])
+    v_thresh, v_reset, t_refract = pr[P_V_THRESH, lo], pr[P_V_RESET, lo], pr[P_T_REFRACT, lo]
+    e_rev_e, e_rev_i = pr[P_E_REV_E, lo], pr[P_E_REV_I, lo]
+    n_spikes = 0
+    for k in range(v.size):
+        v[k], refract[k], syn0[k], syn1[k], fired[k] = _lif_step(
+            slot0[k], slot1[k], shift0, shift1, syn0[k], syn1[k], v[k], refract[k],
+            external[k], init0, init1, decay0, decay1, offset, r_mem, v_rest, exp_tc,
+            v_thresh, v_reset, t_refract, e_rev_e, e_rev_i, conductance)
+        slot0[k] = 0
+        slot1[k] = 0
+        n_spikes += fired[k]
+    return n_spikes
+
+
+@njit(cache=True)
+def uniform_constants(pr, lo, hi):
+    """True when every atom of [lo, hi) has the same constants (then read once per tick)."""
+    for j in range(pr.shape[0]):
+        for n in range(lo + 1, hi):
+            if pr[j, n] != pr[j, lo]:
+                return False
+    return True
 
 
 @njit(cache=True, _nrt=False)

@@ -347,13 +347,15 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
               pend_key, pend_cnt, pend_time, pend_n, out_key, out_cnt, out_n, prov,
               arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_fields, poisson_counts,
               current_sources, stdp_tables, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col,
-              rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi, net):
+              rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi, net,
+              parallel_min_neurons=PARALLEL_MIN_NEURONS):
     """Advance the machine from tick ``t_start`` by ``n_ticks`` ticks (state in place);
     ``net`` is the routing state of :mod:`neuroemu.spinnaker.faults`.
 
     The cores of a tick run in parallel threads only when there are at least
-    ``PARALLEL_MIN_NEURONS`` neurons: below that, waking the threads every tick costs more
+    ``parallel_min_neurons`` neurons: below that, waking the threads every tick costs more
     than the work it shares (and much more when the CPUs are busy with other processes).
+    Either way the results are the same bits.
     """
     n_cores = cores.shape[0]
     st = np.ascontiguousarray(state.T)   # (N_STATE, n_atoms): a variable of a core is a row
@@ -368,7 +370,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
     for c in range(n_cores):
         if cores[c, C_KIND] == NEURON_CORE:
             n_neurons += cores[c, C_HI] - cores[c, C_LO]
-    parallel = n_neurons >= PARALLEL_MIN_NEURONS
+    parallel = n_neurons >= parallel_min_neurons
     for step in range(n_ticks):
         t = t_start + step
         # 1. route last tick's packets into the inboxes of their target cores

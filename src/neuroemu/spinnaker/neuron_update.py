@@ -217,7 +217,7 @@ def lif_update(st, pr, lo, hi, cur, spiked):
     return n_spikes
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, _nrt=False, inline="always")
 def lif_two_synapse_tick(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance,
                          uniform, ext, spiked):
     """The whole neuron tick of LIF atoms [lo, hi) with one excitatory and one inhibitory

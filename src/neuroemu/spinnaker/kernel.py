@@ -58,6 +58,8 @@ NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
 N_CORE_COLS = 21
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
 PARALLEL_MIN_NEURONS = 20000
+# ... and the number of groups of cores the threads share out
+PARALLEL_GROUPS = 16
 # provenance counters per core
 PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
 
@@ -371,6 +373,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
         if cores[c, C_KIND] == NEURON_CORE:
             n_neurons += cores[c, C_HI] - cores[c, C_LO]
     parallel = n_neurons >= parallel_min_neurons
+    n_groups = min(n_cores, PARALLEL_GROUPS)  # contiguous groups of cores, one call each
     for step in range(n_ticks):
         t = t_start + step
         # 1. route last tick's packets into the inboxes of their target cores
@@ -379,10 +382,10 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, ro
                       inbox_cnt, inbox_time, inbox_prow, inbox_n, net)
         # 2. every core does its tick
         if parallel:
-            for c in prange(n_cores):
-                _cores_tick(c, c + 1, t, cores, st, pr, words, ring, inbox, outbox, prov,
-                            sources, poisson_fields, current_sources, stdp_tables, recording,
-                            work)
+            for g in prange(n_groups):
+                _cores_tick(g * n_cores // n_groups, (g + 1) * n_cores // n_groups, t, cores,
+                            st, pr, words, ring, inbox, outbox, prov, sources, poisson_fields,
+                            current_sources, stdp_tables, recording, work)
         else:
             _cores_tick(0, n_cores, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
                         poisson_fields, current_sources, stdp_tables, recording, work)

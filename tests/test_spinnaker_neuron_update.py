@@ -201,5 +201,6 @@ def test_chip_words_keeps_u032_bit_patterns():
 def test_chip_words_refuses_values_that_do_not_fit_32_bits(col, value):
     params = np.zeros((3, L.N_PARAMS), dtype=np.int64)
     params[1, col] = value
-    with pytest.raises(ValueError, match="32-bit word"):
+    with pytest.raises(ValueError, match=f"{L.PARAM_NAMES[col]} of atom 1 is {value}, outside "
+                       r"the chip's 32-bit word \["):
         chip_words(params)

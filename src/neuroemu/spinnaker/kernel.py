@@ -5,9 +5,11 @@ Per tick (spec §1.3, §1.4):
 1. routing (serial, :func:`neuroemu.spinnaker.faults.route_packets`): every spike packet
    sent in the previous tick is looked up in the routing table (key -> [(core, synaptic
    row)]) and queued in the inbox of each target core (optionally through the fault model);
-2. cores (``prange``, each core owns its state, rows and ring buffer, so no races):
+2. cores (each core owns its state, rows and ring buffer, so no races; one after the other
+   below ``PARALLEL_MIN_NEURONS`` neurons, else ``prange`` over groups of cores):
    * neuron core: process inbox rows into the uint16 ring buffer (saturating), transfer the
-     slot of this tick into the synaptic state, update every neuron (s16.15), emit spikes;
+     slot of this tick into the synaptic state, update every neuron (s16.15,
+     :mod:`neuroemu.spinnaker.neuron_update`), emit spikes;
    * Poisson core: KISS64-driven spike counts (multi-spike packets);
    * spike-array core: the spikes scheduled for this tick;
    * delay-extension core: remember incoming spikes, re-send them on stage keys after
@@ -17,6 +19,11 @@ Per tick (spec §1.3, §1.4):
 
 Same inputs give bit-identical results for any thread count: cores never share writable
 state and the serial steps run in a fixed order.
+
+Speed (issue 5): the functions called per core and tick are compiled without reference
+counting (``_nrt=False``: they never allocate, and the atomic increments of ~50 array
+arguments per call cost more than a small core's update); the biggest ones are inlined
+into the loop over cores.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ N_STATE = 7
  P_E_REV_I, P_DECAY0, P_INIT0, P_DECAY1, P_INIT1, P_DECAY2, P_INIT2, P_A, P_B, P_C, P_D,
  P_RESET_H, P_DELTA_SCALE) = range(21)
 N_PARAMS = 21
+PARAM_NAMES = ("V_rest", "V_reset", "V_thresh", "exp_TC", "R", "T_refract", "I_offset",
+               "E_rev_E", "E_rev_I", "decay0", "init0", "decay1", "init1", "decay2", "init2",
+               "a", "b", "c", "d", "reset_h", "delta_scale")
 # rows of rec_interval / rec_row0 (per recorded state variable, per atom)
 REC_V, REC_GE, REC_GI = 0, 1, 2
 # conductance input: g = syn >> 10 (7.4.1 binary, spec §1.6)

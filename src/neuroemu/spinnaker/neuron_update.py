@@ -45,6 +45,7 @@ from neuroemu.spinnaker.neuron_layout import (
     P_V_RESET,
     P_V_REST,
     P_V_THRESH,
+    PARAM_NAMES,
     REC_GE,
     REC_GI,
     REC_V,
@@ -74,7 +75,9 @@ def chip_words(params):
         for n in range(params.shape[0]):
             x = params[n, j]
             if x < lo_limit or x >= hi_limit:
-                raise ValueError("a neuron constant does not fit the chip's 32-bit word")
+                raise ValueError("neuron constant " + PARAM_NAMES[j] + " of atom " + str(n)
+                                 + " is " + str(x) + ", outside the chip's 32-bit word ["
+                                 + str(lo_limit) + ", " + str(hi_limit) + ")")
             words[j, n] = np.int32(np.uint32(x)) if unsigned else np.int32(x)
     return words
 

@@ -4,11 +4,14 @@ The machine loop keeps the neuron state and constants transposed while it runs: 
 (N_STATE, n_atoms) int32 and ``pr`` (N_PARAMS, n_atoms) the chip's 32-bit words of the
 constants (int32 bits; u0.32 decays as their bit pattern, see :func:`chip_words`), so one
 variable of a core's atoms [lo, hi) is a contiguous row (and half as many bytes to stream
-per tick as int64). Each phase below is one loop over such rows with the
-branches on model and input type taken outside it, which lets LLVM vectorise it. The
-arithmetic is the chip's (s16.15, u0.32, int32 wrap-around); splitting the update into
-phases changes no bit: every phase of a neuron reads only that neuron's values, and the
-sums are taken modulo 2^32 as before.
+per tick as int64). Each loop below runs over such rows with the branches on model and
+input type taken outside it, which lets LLVM vectorise it. The common case (LIF with one
+excitatory and one inhibitory exponential synapse) runs as one fused loop,
+:func:`lif_two_synapse_tick`, reading the constants once per tick when a core's atoms share
+them; the other models go phase by phase (ring slot, input current, membrane, decay). The
+arithmetic is the chip's (s16.15, u0.32, int32 wrap-around) and the order of the steps is
+that of spec §1.3, so both give the same bits: every step of a neuron reads only that
+neuron's values, and the sums are taken modulo 2^32.
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ Rules (spec /work/shared/spec/spinnaker.md §4.2, §1.4, kernel design): given t
 seed (``additional_parameters={"seed": s}``) and the connector RNG seed, a run is
 reproducible bit for bit
 * whatever the number of worker threads (cores own their state; the serial steps run in a
-  fixed order) -- checked in two fresh interpreters with NUMBA_NUM_THREADS = 1 and 2;
+  fixed order) -- checked in two fresh interpreters, the cores of a tick run one after the
+  other (NUMBA_NUM_THREADS = 1, the kernel's serial loop for small networks) and in
+  parallel threads (NUMBA_NUM_THREADS = 2, the loop used from ``PARALLEL_MIN_NEURONS``
+  neurons, forced here by passing the kernel a threshold of 0);
 * whether the time is covered by one run(100) or by run(50) twice (machine state, ring
   buffers and the Poisson RNG carry over between runs; §4.1 "keeps RNG use identical
   between one run and split runs");
@@ -58,8 +61,13 @@ NETWORK = textwrap.dedent("""
 
 SCRIPT = NETWORK + textwrap.dedent("""
     import json
+    import sys
     import numba
     import pyNN.neuroemu_spinnaker as sim
+    from neuroemu.spinnaker import kernel
+    if "parallel" in sys.argv[1:]:
+        default_run_ticks = kernel.run_ticks
+        kernel.run_ticks = lambda *args: default_run_ticks(*args, 0)
     exc, inh = build(sim)
     sim.run(200)
     v = exc.get_data().segments[-1].filter(name="v")[0].magnitude
@@ -74,19 +82,20 @@ exec(NETWORK, _ns)  # noqa: S102 - the same builder in-process
 build, trains = _ns["build"], _ns["trains"]
 
 
-def _run_subprocess(threads: int) -> dict:
+def _run_subprocess(threads: int, parallel: bool) -> dict:
     env = dict(os.environ)
     env["NUMBA_NUM_THREADS"] = str(threads)
     src = str(Path(neuroemu.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join([src] + [p for p in [env.get("PYTHONPATH")] if p])
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
+    args = [sys.executable, "-c", SCRIPT] + (["parallel"] if parallel else [])
+    out = subprocess.run(args, env=env, capture_output=True,
                          text=True, timeout=300, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_same_result_with_1_and_2_threads():
-    one = _run_subprocess(1)
-    two = _run_subprocess(2)
+def test_same_result_serial_and_with_2_threads():
+    one = _run_subprocess(1, parallel=False)
+    two = _run_subprocess(2, parallel=True)
     assert one["threads"] == 1 and two["threads"] == 2
     n_spikes = sum(len(t) for t in one["exc"]) + sum(len(t) for t in one["inh"])
     assert n_spikes > 50  # the network is active, so the comparison means something

@@ -5,9 +5,11 @@ Per tick (spec §1.3, §1.4):
 1. routing (serial, :func:`neuroemu.spinnaker.faults.route_packets`): every spike packet
    sent in the previous tick is looked up in the routing table (key -> [(core, synaptic
    row)]) and queued in the inbox of each target core (optionally through the fault model);
-2. cores (``prange``, each core owns its state, rows and ring buffer, so no races):
+2. cores (each core owns its state, rows and ring buffer, so no races; one after the other
+   below ``PARALLEL_MIN_NEURONS`` neurons, else ``prange`` over groups of cores):
    * neuron core: process inbox rows into the uint16 ring buffer (saturating), transfer the
-     slot of this tick into the synaptic state, update every neuron (s16.15), emit spikes;
+     slot of this tick into the synaptic state, update every neuron (s16.15,
+     :mod:`neuroemu.spinnaker.neuron_update`), emit spikes;
    * Poisson core: KISS64-driven spike counts (multi-spike packets);
    * spike-array core: the spikes scheduled for this tick;
    * delay-extension core: remember incoming spikes, re-send them on stage keys after
@@ -17,6 +19,11 @@ Per tick (spec §1.3, §1.4):
 
 Same inputs give bit-identical results for any thread count: cores never share writable
 state and the serial steps run in a fixed order.
+
+Speed (issue 5): the functions called per core and tick are compiled without reference
+counting (``_nrt=False``: they never allocate, and the atomic increments of ~50 array
+arguments per call cost more than a small core's update); the biggest ones are inlined
+into the loop over cores.
 """
 
 from __future__ import annotations
@@ -24,25 +31,28 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from neuroemu.engine.fixedpoint import decay_s1615, mul_s1615
-from neuroemu.spinnaker.current_sources import current_source_offset
 from neuroemu.spinnaker.faults import route_packets
+
+# the neuron layout stays importable as kernel.X
+from neuroemu.spinnaker.neuron_layout import *
+from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
+from neuroemu.spinnaker.neuron_update import (
+    chip_words,
+    decay_synapses,
+    external_currents,
+    input_current,
+    izhikevich_update,
+    lif_two_synapse_tick,
+    lif_update,
+    record_signals,
+    transfer_ring_slot,
+    uniform_constants,
+)
 from neuroemu.spinnaker.poisson import poisson_core_tick
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # core kinds
 NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
-# neuron models (C_MODEL) and input types (C_INPUT)
-LIF, IZK = 0, 1
-CURRENT, CONDUCTANCE, DELTA = 0, 1, 2
-# columns of the per-neuron state array (int32); synapse state per synapse type
-S_V, S_SYN0, S_SYN1, S_SYN2, S_REFRACT, S_U, S_H = range(7)
-N_STATE = 7
-# columns of the per-neuron constant array (int64)
-(P_V_REST, P_V_RESET, P_V_THRESH, P_EXP_TC, P_R, P_T_REFRACT, P_I_OFFSET, P_E_REV_E,
- P_E_REV_I, P_DECAY0, P_INIT0, P_DECAY1, P_INIT1, P_DECAY2, P_INIT2, P_A, P_B, P_C, P_D,
- P_RESET_H, P_DELTA_SCALE) = range(21)
-N_PARAMS = 21
 # columns of the per-core integer table
 (C_KIND, C_LO, C_HI, C_MODEL, C_RING_OFF, C_IDX_BITS, C_DELAY_MASK, C_SHIFT0, C_SHIFT1,
  C_SHIFT2, C_INBOX_OFF, C_OUT_OFF, C_SUB, C_AUX_OFF, C_AUX_LEN, C_SLOTS, C_STAGES, C_INPUT,
@@ -53,48 +63,15 @@ N_PARAMS = 21
 # C_N_TYPES: synapse types (2, or 3 for dual excitatory); the last one is inhibitory.
 # C_STDP: index of the core's STDP rule, -1 if it has no plastic synapses.
 N_CORE_COLS = 21
+# run_ticks: fewest neurons for which a tick's cores run in parallel threads
+PARALLEL_MIN_NEURONS = 20000
+# ... and the number of groups of cores the threads share out
+PARALLEL_GROUPS = 16
 # provenance counters per core
 PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
-# rows of rec_interval / rec_row0 (per recorded state variable, per atom)
-REC_V, REC_GE, REC_GI = 0, 1, 2
-# conductance input: g = syn >> 10 (7.4.1 binary, spec §1.6)
-COND_SHIFT = 10
-# Izhikevich (spec §1.5): 0.040008544921875 = 1311 / 2^15; 1.85 as an s16.15 literal
-IZK_MAGIC = 1311
-IZK_TQ_OFFSET = 60621
-S1615_140, S1615_5 = 140 << 15, 5 << 15
 
 
-@njit(cache=True)
-def _izhikevich_step(state, params, n, h, current):
-    """RK2 midpoint update of (V, U) over ``h`` with the chip's s16.15 operations (§1.5)."""
-    v = np.int32(state[n, S_V])
-    u = np.int32(state[n, S_U])
-    a = np.int32(params[n, P_A])
-    b = np.int32(params[n, P_B])
-    pre = np.int32(S1615_140 + current - u)
-    alpha = np.int32(pre + mul_s1615(np.int32(S1615_5 + mul_s1615(IZK_MAGIC, v)), v))
-    eta = np.int32(v + (mul_s1615(h, alpha) >> 1))
-    beta = np.int32(mul_s1615(mul_s1615(h, np.int32(mul_s1615(b, v) - u)), a) >> 1)
-    dv = mul_s1615(h, np.int32(pre - beta + mul_s1615(
-        np.int32(S1615_5 + mul_s1615(IZK_MAGIC, eta)), eta)))
-    du = mul_s1615(mul_s1615(a, h), np.int32(-u - beta + mul_s1615(b, eta)))
-    state[n, S_V] = np.int32(v + dv)
-    state[n, S_U] = np.int32(u + du)
-
-
-@njit(cache=True)
-def _excitatory_current(state, params, n, col, input_type, v):
-    """Excitatory synapse state -> current (nA, s16.15) for one synapse type (spec §1.6)."""
-    syn = state[n, col]
-    if input_type == CONDUCTANCE:
-        return mul_s1615(syn >> COND_SHIFT, np.int32(params[n, P_E_REV_E] - v))
-    if input_type == DELTA:
-        return mul_s1615(syn, np.int32(params[n, P_DELTA_SCALE]))
-    return syn
-
-
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask, shift_time,
                  prov, pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, timing, luts,
                  lut_len, lut_shift, wdep, wpar):
@@ -130,13 +107,20 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
         ring[idx] = np.uint16(acc)
 
 
-@njit(cache=True)
-def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, inbox_cnt,
-                 inbox_time, inbox_prow, inbox_n, out_key, out_cnt, out_n, prov, cs_ptr,
-                 cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp, pre_time, pre_trace,
-                 post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing, wdep,
-                 wpar, rec_v_col, rec_ge_col, rec_gi_col,
-                 rec_interval, rec_row0, rec_v, rec_ge, rec_gi):
+@njit(cache=True, _nrt=False, inline="always")
+def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
+                 stdp_tables, recording, work):
+    """One tick of neuron core ``c``: its inbox rows into the ring buffer, then the neuron
+    update (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and
+    constants ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores
+    (hence the tuples): a call passing its ~50 arrays costs more than a small core's
+    update."""
+    inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n = inbox
+    out_key, out_cnt, out_n = outbox
+    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
+    (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
+     wdep, wpar) = stdp_tables
+    rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi = recording
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     roff = cores[c, C_RING_OFF]
     idx_bits = cores[c, C_IDX_BITS]
@@ -172,96 +156,49 @@ def _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len, 
                     prov[c, PROV_SATURATED] += 1
                 ring[idx] = np.uint16(acc)
     inbox_n[c] = 0
-    # 2. ring-buffer slot of this tick -> synaptic state
+    # 2. recording and current sources (before the ring slot of this tick is taken)
+    cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms, uniform = work
     slot_base = roff + ((t & dmask) << ti_bits)
-    n_here = hi - lo
-    for s in range(n_types):
-        base = slot_base + (s << idx_bits)
-        sh = cores[c, C_SHIFT0 + s]
-        col = S_SYN0 + s
-        for k in range(n_here):
-            value = ring[base + k]
-            if value != 0:
-                n = lo + k
-                inp = np.int32(np.int64(value) << sh)
-                if input_type == DELTA:
-                    state[n, col] = np.int32(state[n, col] + inp)
-                else:
-                    state[n, col] = np.int32(state[n, col] + decay_s1615(
-                        inp, params[n, P_INIT0 + 2 * s]))
-                ring[base + k] = 0
-    # 3. neuron updates in index order
-    inh_col = S_SYN0 + n_types - 1
+    shifts = cores[c, C_SHIFT0:C_SHIFT0 + n_types]
+    if rec_ptr[c + 1] > rec_ptr[c]:  # (a call passing many arrays is not free)
+        record_signals(t, rec_atoms[rec_ptr[c]:rec_ptr[c + 1]], st, pr, ring, slot_base, lo,
+                       idx_bits, shifts, n_types, input_type, rec_v_col, rec_ge_col,
+                       rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi)
+    if cs_ptr_core[c + 1] > cs_ptr_core[c]:
+        external_currents(t, cs_atoms[cs_ptr_core[c]:cs_ptr_core[c + 1]], ext, cs_ptr,
+                          cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp)
+    # 3. neuron updates: ring slot -> synaptic state, current, membrane, synapse decay
+    if model == LIF and n_types == 2 and input_type != DELTA:
+        n_spikes = lif_two_synapse_tick(ring, slot_base, slot_base + (1 << idx_bits),
+                                        shifts[0], shifts[1], st, pr, lo, hi,
+                                        input_type == CONDUCTANCE, uniform[c], ext, spiked)
+    else:
+        for s in range(n_types):
+            transfer_ring_slot(ring, slot_base + (s << idx_bits), shifts[s],
+                               st[S_SYN0 + s, lo:hi], pr[P_INIT0 + 2 * s, lo:hi],
+                               input_type == DELTA)
+        input_current(st, pr, lo, hi, n_types, input_type, ext, cur)
+        if model == IZK:
+            n_spikes = izhikevich_update(st, pr, lo, hi, cur, spiked)
+        else:
+            n_spikes = lif_update(st, pr, lo, hi, cur, spiked)
+        decay_synapses(st, pr, lo, hi, n_types, input_type)
+    # 4. spikes out, in index order
     ob = cores[c, C_OUT_OFF]
     n_out = 0
-    for k in range(n_here):
-        n = lo + k
-        v = state[n, S_V]
-        i_exc = np.int32(0)
-        g_exc = np.int32(0)
-        for col in range(S_SYN0, inh_col):
-            i_exc = np.int32(i_exc + _excitatory_current(state, params, n, col, input_type, v))
-            g_exc = np.int32(g_exc + (state[n, col] >> COND_SHIFT if input_type == CONDUCTANCE
-                                      else state[n, col]))
-        g_inh = state[n, inh_col]
-        if input_type == CONDUCTANCE:
-            g_inh = g_inh >> COND_SHIFT
-            i_inh = mul_s1615(-g_inh, np.int32(params[n, P_E_REV_I] - v))
-        elif input_type == DELTA:
-            i_inh = mul_s1615(g_inh, np.int32(params[n, P_DELTA_SCALE]))
-        else:
-            i_inh = g_inh
-        if rec_v_col[n] >= 0 and t % rec_interval[REC_V, n] == 0:
-            rec_v[t // rec_interval[REC_V, n] - rec_row0[REC_V, n], rec_v_col[n]] = v
-        if rec_ge_col[n] >= 0 and t % rec_interval[REC_GE, n] == 0:
-            rec_ge[t // rec_interval[REC_GE, n] - rec_row0[REC_GE, n], rec_ge_col[n]] = g_exc
-        if rec_gi_col[n] >= 0 and t % rec_interval[REC_GI, n] == 0:
-            rec_gi[t // rec_interval[REC_GI, n] - rec_row0[REC_GI, n], rec_gi_col[n]] = g_inh
-        external = np.int32(0)
-        if cs_ptr[n + 1] > cs_ptr[n]:
-            external = current_source_offset(n, t, cs_ptr, cs_inst, cs_i, cs_f, cs_kiss,
-                                             step_tick, step_amp)
-        current = np.int32(i_exc - i_inh + params[n, P_I_OFFSET] + external)
-        spiked = False
-        if model == IZK:
-            _izhikevich_step(state, params, n, np.int32(state[n, S_H]), current)
-            state[n, S_H] = np.int32(params[n, P_RESET_H])
-            if state[n, S_V] >= params[n, P_V_THRESH]:
-                spiked = True
-                state[n, S_V] = np.int32(params[n, P_C])
-                state[n, S_U] = np.int32(state[n, S_U] + params[n, P_D])
-                state[n, S_H] = mul_s1615(np.int32(params[n, P_RESET_H]), IZK_TQ_OFFSET)
-        else:
-            if state[n, S_REFRACT] <= 0:
-                alpha = np.int32(mul_s1615(current, np.int32(params[n, P_R])) +
-                                 params[n, P_V_REST])
-                v = np.int32(alpha - mul_s1615(np.int32(params[n, P_EXP_TC]),
-                                               np.int32(alpha - v)))
-            else:
-                state[n, S_REFRACT] -= 1
-            if v >= params[n, P_V_THRESH]:
-                spiked = True
-                v = np.int32(params[n, P_V_RESET])
-                state[n, S_REFRACT] = np.int32(params[n, P_T_REFRACT])
-            state[n, S_V] = v
-        if spiked:
+    for n in range(lo, hi if n_spikes > 0 else lo):
+        if spiked[n]:
             if rule >= 0:
                 add_post_event(n, t, timing[rule], post_n, post_t, post_tr, post_dummy,
                                luts[rule], lut_len[rule], lut_shift[rule])
             out_key[ob + n_out] = n
             out_cnt[ob + n_out] = 1
             n_out += 1
-        for s in range(n_types):
-            if input_type == DELTA:
-                state[n, S_SYN0 + s] = 0
-            else:
-                state[n, S_SYN0 + s] = decay_s1615(state[n, S_SYN0 + s],
-                                                    params[n, P_DECAY0 + 2 * s])
     out_n[c] = n_out
     prov[c, PROV_SPIKES] += n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt, out_n):
     """Spike-source-array core: emit the events of tick ``t`` (sorted by tick, atom)."""
     p = arr_ptr[c]
@@ -279,7 +216,7 @@ def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_
     out_n[c] = n_out
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
                 out_cnt, out_n):
     """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots."""
@@ -315,6 +252,103 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
     out_n[c] = n_out
 
 
+@njit(cache=True)
+def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
+    """Scratch and index arrays of the neuron update: per-atom current, external current and
+    spike flag; per neuron core (CSR, core order) its recorded atoms and its atoms with
+    current sources, so the per-tick loops over those touch only them; per core whether its
+    atoms share their constants."""
+    n_cores = cores.shape[0]
+    n_atoms = pr.shape[1]
+    uniform = np.zeros(n_cores, dtype=np.bool_)
+    rec_ptr = np.zeros(n_cores + 1, dtype=np.int64)
+    cs_core_ptr = np.zeros(n_cores + 1, dtype=np.int64)
+    rec_atoms = np.empty(n_atoms, dtype=np.int64)
+    cs_atoms = np.empty(n_atoms, dtype=np.int64)
+    n_rec = 0
+    n_cs = 0
+    for c in range(n_cores):
+        if cores[c, C_KIND] == NEURON_CORE:
+            uniform[c] = uniform_constants(pr, cores[c, C_LO], cores[c, C_HI])
+            for n in range(cores[c, C_LO], cores[c, C_HI]):
+                if rec_v_col[n] >= 0 or rec_ge_col[n] >= 0 or rec_gi_col[n] >= 0:
+                    rec_atoms[n_rec] = n
+                    n_rec += 1
+                if cs_ptr[n + 1] > cs_ptr[n]:
+                    cs_atoms[n_cs] = n
+                    n_cs += 1
+        rec_ptr[c + 1] = n_rec
+        cs_core_ptr[c + 1] = n_cs
+    return (np.zeros(n_atoms, dtype=np.int32), np.zeros(n_atoms, dtype=np.int32),
+            np.zeros(n_atoms, dtype=np.bool_), rec_ptr, rec_atoms[:n_rec], cs_core_ptr,
+            cs_atoms[:n_cs], uniform)
+
+
+@njit(cache=True, _nrt=False)
+def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n, prov):
+    """Poisson core: this tick's KISS64 spike counts, one (multi-spike) packet per atom."""
+    poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, poisson_counts)
+    lo, hi = cores[c, C_LO], cores[c, C_HI]
+    p_lo = cores[c, C_AUX_OFF]
+    ob = cores[c, C_OUT_OFF]
+    n_out = 0
+    for k in range(hi - lo):
+        cnt = poisson_counts[p_lo + k]
+        if cnt > 0:
+            out_key[ob + n_out] = lo + k
+            out_cnt[ob + n_out] = cnt
+            n_out += 1
+    out_n[c] = n_out
+    prov[c, PROV_SPIKES] += n_out
+
+
+@njit(cache=True, _nrt=False)
+def _cores_tick(c_from, c_to, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
+                poisson_fields, current_sources, stdp_tables, recording, work):
+    """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
+    state, so cores may run in any order or in parallel. (One call for many cores: a call
+    passing this many arrays costs about as much as a small core's update.)"""
+    inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
+    out_key, out_cnt, out_n = outbox
+    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts = sources
+    for c in range(c_from, c_to):
+        kind = cores[c, C_KIND]
+        if kind == NEURON_CORE:
+            _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov,
+                         current_sources, stdp_tables, recording, work)
+        elif kind == POISSON_CORE:
+            _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n,
+                          prov)
+        elif kind == ARRAY_CORE:
+            _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
+                        out_n)
+        else:
+            _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
+                        out_cnt, out_n)
+
+
+@njit(cache=True, _nrt=False)
+def _gather(t, row, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
+            rec_spike_col, rec_spikes):
+    """Outgoing packets in core order become the next tick's routing input; spikes of
+    recorded atoms are set in row ``row`` of the recording bitfield."""
+    for c in range(cores.shape[0]):
+        ob = cores[c, C_OUT_OFF]
+        is_delay = cores[c, C_KIND] == DELAY_CORE
+        for q in range(out_n[c]):
+            key = out_key[ob + q]
+            p = pend_n[0]
+            pend_key[p] = key
+            pend_cnt[p] = out_cnt[ob + q]
+            pend_time[p] = t
+            pend_n[0] = p + 1
+            if not is_delay:
+                col = rec_spike_col[key]
+                if col >= 0:
+                    rec_spikes[row, col >> 5] |= np.uint32(1) << np.uint32(col & 31)
+        out_n[c] = 0
+
+
 @njit(cache=True, parallel=True)
 def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, word_ptr,
               route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt, inbox_time,
@@ -322,10 +356,31 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
               pend_key, pend_cnt, pend_time, pend_n, out_key, out_cnt, out_n, prov,
               arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_fields, poisson_counts,
               current_sources, stdp_tables, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col,
-              rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi, net):
+              rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi, net,
+              parallel_min_neurons=PARALLEL_MIN_NEURONS):
     """Advance the machine from tick ``t_start`` by ``n_ticks`` ticks (state in place);
-    ``net`` is the routing state of :mod:`neuroemu.spinnaker.faults`."""
+    ``net`` is the routing state of :mod:`neuroemu.spinnaker.faults`.
+
+    The cores of a tick run in parallel threads only when there are at least
+    ``parallel_min_neurons`` neurons: below that, waking the threads every tick costs more
+    than the work it shares (and much more when the CPUs are busy with other processes).
+    Either way the results are the same bits.
+    """
     n_cores = cores.shape[0]
+    st = np.ascontiguousarray(state.T)   # (N_STATE, n_atoms): a variable of a core is a row
+    pr = chip_words(params)              # (N_PARAMS, n_atoms) int32 words
+    work = _work_arrays(cores, pr, current_sources[0], rec_v_col, rec_ge_col, rec_gi_col)
+    inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
+    outbox = (out_key, out_cnt, out_n)
+    sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts)
+    recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
+                 rec_gi)
+    n_neurons = 0
+    for c in range(n_cores):
+        if cores[c, C_KIND] == NEURON_CORE:
+            n_neurons += cores[c, C_HI] - cores[c, C_LO]
+    parallel = n_neurons >= parallel_min_neurons
+    n_groups = min(n_cores, PARALLEL_GROUPS)  # contiguous groups of cores, one call each
     for step in range(n_ticks):
         t = t_start + step
         # 1. route last tick's packets into the inboxes of their target cores
@@ -333,48 +388,15 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                       word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
                       inbox_cnt, inbox_time, inbox_prow, inbox_n, net)
         # 2. every core does its tick
-        for c in prange(n_cores):
-            kind = cores[c, C_KIND]
-            if kind == NEURON_CORE:
-                _neuron_core(c, t, cores, state, params, words, ring, inbox_row, inbox_len,
-                             inbox_cnt, inbox_time, inbox_prow, inbox_n, out_key, out_cnt,
-                             out_n, prov, *current_sources, *stdp_tables, rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0,
-                             rec_v, rec_ge, rec_gi)
-            elif kind == POISSON_CORE:
-                sub = cores[c, C_SUB]
-                poisson_core_tick(t, sub, *poisson_fields, poisson_counts)
-                lo, hi = cores[c, C_LO], cores[c, C_HI]
-                p_lo = cores[c, C_AUX_OFF]
-                ob = cores[c, C_OUT_OFF]
-                n_out = 0
-                for k in range(hi - lo):
-                    cnt = poisson_counts[p_lo + k]
-                    if cnt > 0:
-                        out_key[ob + n_out] = lo + k
-                        out_cnt[ob + n_out] = cnt
-                        n_out += 1
-                out_n[c] = n_out
-                prov[c, PROV_SPIKES] += n_out
-            elif kind == ARRAY_CORE:
-                _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key,
-                            out_cnt, out_n)
-            else:
-                _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n,
-                            out_key, out_cnt, out_n)
+        if parallel:
+            for g in prange(n_groups):
+                _cores_tick(g * n_cores // n_groups, (g + 1) * n_cores // n_groups, t, cores,
+                            st, pr, words, ring, inbox, outbox, prov, sources, poisson_fields,
+                            current_sources, stdp_tables, recording, work)
+        else:
+            _cores_tick(0, n_cores, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
+                        poisson_fields, current_sources, stdp_tables, recording, work)
         # 3. gather packets (core order) for the next tick's routing; record spikes
-        row = step
-        for c in range(n_cores):
-            ob = cores[c, C_OUT_OFF]
-            is_delay = cores[c, C_KIND] == DELAY_CORE
-            for q in range(out_n[c]):
-                key = out_key[ob + q]
-                p = pend_n[0]
-                pend_key[p] = key
-                pend_cnt[p] = out_cnt[ob + q]
-                pend_time[p] = t
-                pend_n[0] = p + 1
-                if not is_delay:
-                    col = rec_spike_col[key]
-                    if col >= 0:
-                        rec_spikes[row, col >> 5] |= np.uint32(1) << np.uint32(col & 31)
-            out_n[c] = 0
+        _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
+                rec_spike_col, rec_spikes)
+    state[:, :] = st.T

@@ -17,6 +17,7 @@ from pyNN.random import NumpyRNG, RandomDistribution  # noqa: F401
 from pyNN.recording import *
 from pyNN.space import Space  # noqa: F401
 
+from neuroemu.engine.kernel_cache import drop_stale_kernels
 from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn.backend import build_backend
 from neuroemu.spikey import report, simulator, weights
@@ -36,6 +37,8 @@ from neuroemu.spikey.cells import (
 from neuroemu.spikey.hardware import Hardware
 from neuroemu.spikey.mapping import DRIVER_FACTOR_RANGE, check_factor
 from neuroemu.spikey.toolchain import MEMBRANE_STEP_MS
+
+drop_stale_kernels()  # Numba checks only a kernel's own file (engine/kernel_cache.py)
 
 globals().update(UNSUPPORTED_MODELS)
 

@@ -19,6 +19,7 @@ from pyNN.random import NumpyRNG, RandomDistribution  # noqa: F401
 from pyNN.recording import *
 from pyNN.space import Space  # noqa: F401
 
+from neuroemu.engine.kernel_cache import drop_stale_kernels
 from neuroemu.errors import NeuroemuWarning, UnsupportedFeatureError
 from neuroemu.pynn.backend import build_backend
 from neuroemu.pynn.connectors import NativeRNG  # noqa: F401
@@ -45,6 +46,8 @@ from neuroemu.spinnaker.current_sources import (  # noqa: F401
     NoisyCurrentSource,
     StepCurrentSource,
 )
+
+drop_stale_kernels()  # Numba checks only a kernel's own file (engine/kernel_cache.py)
 
 globals().update(UNSUPPORTED_MODELS)
 

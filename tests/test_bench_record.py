@@ -188,6 +188,6 @@ def test_synapse_storage_of_an_emulated_spinnaker_run(tmp_path):
         sim.run(5.0)
     run.add_run_performance(sim_duration_ms=5.0, synaptic_events=10 * 20)
     values = {r["name"]: r for r in run.record()["results"]}
-    assert values["synapse_storage"]["units"] == "B"
+    assert values["synapse_storage"]["units"] == "B/synapse"
     assert math.isclose(values["synapse_storage"]["value"], (800 + 60 + 16 * 31) / 200)
     sim.end()

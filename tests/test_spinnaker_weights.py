@@ -192,3 +192,22 @@ def test_no_saturation_no_warning():
     sim.end()
     assert saturations == 0
     assert g[6] == (((3 * 8192) << 2) * LEGACY_INIT_TAU5 >> 32) / 32768
+
+
+@pytest.mark.parametrize("n_spikes,saturations", [(1, 0), (2, 1), (3, 2), (5, 4)])
+def test_one_packet_with_several_spikes_saturates_once_per_clipped_addition(n_spikes,
+                                                                           saturations):
+    """§1.4 with a packet's payload (spec: the target processes the row ``count`` times):
+    one source spiking n times in one tick adds 32768 n times; every addition after the
+    first exceeds 0xFFFF, so n - 1 of them are clipped and counted."""
+    sim.setup(timestep=1.0, constants="legacy")
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0] * n_spikes))
+    post = sim.Population(1, sim.IF_curr_exp(tau_syn_E=5.0), label="post",
+                          additional_parameters={"max_expected_summed_weight": [0.5, 0.5]})
+    sim.Projection(src, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=1.0, delay=1.0))
+    post.record("gsyn_exc")
+    sim.run(10)
+    g = np.asarray(post.get_data().segments[0].filter(name="gsyn_exc")[0].magnitude)[:, 0]
+    assert sim.simulator.state.toolchain.provenance["ring_buffer_saturations"] == saturations
+    assert g[6] == ((min(n_spikes * 32768, 65535) << 0) * LEGACY_INIT_TAU5 >> 32) / 32768
+    sim.end()

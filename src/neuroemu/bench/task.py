@@ -133,7 +133,7 @@ class TaskRun:
         self.performance("peak_memory", peak_memory_bytes(), "memory", "B")
         storage = self.synapse_storage()
         if storage is not None:
-            self.performance("synapse_storage", storage, "memory", "B")
+            self.performance("synapse_storage", storage, "memory", "B/synapse")
 
     def synapse_storage(self) -> float | None:
         """Bytes the emulated machine keeps per synapse (a neuroemu toolchain's

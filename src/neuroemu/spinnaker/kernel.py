@@ -145,16 +145,18 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_
                              post_n, post_t, post_tr, post_dummy, timing[rule], luts[rule],
                              lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule])
             continue
+        # the row is processed cnt times; cnt saturating additions of weight >= 0 end at
+        # min(acc + cnt * weight, 0xFFFF), and the k-th saturates iff acc + k * weight > 0xFFFF
         for w in range(r0, r0 + inbox_len[ib + e]):
             word = np.int64(words[w])
             weight = word >> 16
             idx = roff + (((word & 0xFFFF) + shift_time) & ring_mask)
-            for _ in range(cnt):
-                acc = np.int64(ring[idx]) + weight
-                if acc > 0xFFFF:
-                    acc = 0xFFFF
-                    prov[c, PROV_SATURATED] += 1
-                ring[idx] = np.uint16(acc)
+            before = np.int64(ring[idx])
+            acc = before + weight * cnt
+            if acc > 0xFFFF:
+                acc = 0xFFFF
+                prov[c, PROV_SATURATED] += cnt - min(cnt, (0xFFFF - before) // weight)
+            ring[idx] = np.uint16(acc)
     inbox_n[c] = 0
     # 2. recording and current sources (before the ring slot of this tick is taken)
     cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms, uniform = work

@@ -3,8 +3,9 @@
 Numba checks a cached function against its own source file only: a kernel compiled with
 inlined code from another module (SpiNNaker's ``run_ticks`` inlines the neuron update, the
 router, STDP, ...) keeps running the old code after that other module changes, including
-after an upgrade (pip leaves the cache files behind). So the package's cache is dropped
-whenever any of its sources differs from the ones the cache was built from.
+after an upgrade (pip leaves the cache files behind). So every cache directory Numba uses
+for the package is emptied whenever any of the package's sources differs from the ones its
+kernels were compiled from (a stamp file in the directory records which).
 """
 
 from __future__ import annotations
@@ -25,27 +26,60 @@ def sources_digest(root: Path = PACKAGE) -> str:
     return digest.hexdigest()
 
 
-def drop_stale_kernels(root: Path = PACKAGE) -> bool:
-    """Delete the cached kernels (``__pycache__/*.nbi``, ``*.nbc``) below ``root`` if its
-    sources changed since they were compiled; True if anything was dropped. A package
-    that cannot be written to (numba then caches elsewhere) is left alone."""
-    stamp = root / "__pycache__" / STAMP
-    digest = sources_digest(root)
+def _probe() -> None:
+    """Stands for a cached function when asking Numba where a file's kernels go."""
+
+
+def cache_directories(root: Path = PACKAGE) -> set[Path]:
+    """The directories Numba caches the package's kernels in: per source directory, the
+    first of its cache locators (``NUMBA_CACHE_DIR``, next to the source, the user's
+    cache) that can be written, as Numba chooses; next to the source if Numba's locators
+    are unavailable."""
     try:
-        if stamp.read_text() == digest:
-            return False
-    except OSError:
-        pass
+        from numba.core.caching import CacheImpl
+        locators = CacheImpl._locator_classes
+    except (ImportError, AttributeError):
+        locators = ()
+    chosen = set()
+    one_source_per_directory = {path.parent: path for path in sorted(root.rglob("*.py"))}
+    for source in one_source_per_directory.values():
+        where = source.parent / "__pycache__"
+        for locator_class in locators:
+            try:
+                locator = locator_class.from_function(_probe, str(source))
+                if locator is None:
+                    continue
+                locator.ensure_cache_path()
+            except (OSError, RuntimeError, ValueError):
+                continue
+            where = Path(locator.get_cache_path())
+            break
+        chosen.add(where)
+    return chosen
+
+
+def drop_stale_kernels(root: Path = PACKAGE) -> bool:
+    """Delete the cached kernels (``*.nbi``, ``*.nbc``) in every cache directory of
+    ``root`` whose stamp differs from the sources' digest, then stamp it; True if anything
+    was dropped. Directories that cannot be written are left alone."""
+    digest = sources_digest(root)
     dropped = False
-    for cached in (*root.rglob("__pycache__/*.nbi"), *root.rglob("__pycache__/*.nbc")):
+    for directory in cache_directories(root):
+        stamp = directory / STAMP
         try:
-            cached.unlink()
-            dropped = True
+            if stamp.read_text() == digest:
+                continue
         except OSError:
             pass
-    try:
-        stamp.parent.mkdir(exist_ok=True)
-        stamp.write_text(digest)
-    except OSError:
-        pass
+        for cached in (*directory.glob("*.nbi"), *directory.glob("*.nbc")):
+            try:
+                cached.unlink()
+                dropped = True
+            except OSError:
+                pass
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(digest)
+        except OSError:
+            pass
     return dropped

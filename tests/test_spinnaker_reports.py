@@ -47,6 +47,13 @@ def test_report_totals_are_sums_of_rows(tmp_path, capsys):
     cores, chips, tot = rep["cores"], rep["chips"], rep["totals"]
     assert tot["cores"] == len(cores)
     assert tot["neurons"] == sum(c["neurons"] for c in cores) == 600
+    # every connection is one synapse on the core of its target (delayed ones too: the
+    # delay-extension cores hold none)
+    n_connections = sum(len(p) for p in sim.simulator.state.projections)
+    assert tot["synapses"] == sum(c["synapses"] for c in cores) == n_connections
+    assert all(c["synapses"] == 0 for c in cores if c["kind"] != "neurons")
+    assert tot["synaptic_rows"] == sum(c["synaptic_rows"] for c in cores)
+    assert 0 < tot["synaptic_rows"] <= n_connections
     assert tot["sdram_bytes"] == sum(c["sdram_total"] for c in cores)
     assert tot["router_entries"] == sum(c["router_entries"] for c in chips)
     assert tot["chips"] == len({(c["x"], c["y"]) for c in cores})

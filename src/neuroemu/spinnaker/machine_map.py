@@ -48,6 +48,9 @@ class MachineMap:
     tables: RoutingTables
     net: tuple
     timings: dict = field(default_factory=dict)
+    #: per core: synapses (words) and synaptic rows it holds
+    synapses: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def tree_size(self) -> np.ndarray:
@@ -154,4 +157,9 @@ def build_machine_map(machine_spec, program, populations, projections, dt: float
     else:
         net = fault_network(loss, program, graph, placement, tables, machine)
     timings["routing state"] = time.perf_counter() - t0
-    return MachineMap(machine, infos, graph, memory, placement, tables, net, timings)
+    synaptic = program.route_len > 0          # delay-extension entries hold no synapses
+    synapses = np.bincount(program.route_core, weights=program.route_len,
+                           minlength=n_cores).astype(np.int64)
+    rows = np.bincount(program.route_core[synaptic], minlength=n_cores).astype(np.int64)
+    return MachineMap(machine, infos, graph, memory, placement, tables, net, timings,
+                      synapses, rows)

@@ -32,6 +32,7 @@ def build_report(mm: MachineMap, run: dict, provenance: dict, timings: dict,
                "kind": info.kind, "population": info.population, "slice": [info.lo, info.hi],
                "neurons": info.hi - info.lo if info.kind == "neurons" else 0,
                "atoms": info.hi - info.lo,
+               "synapses": int(mm.synapses[c]), "synaptic_rows": int(mm.rows[c]),
                "key": int(tables.key_base[c]), "mask": int(tables.key_mask[c]),
                "sdram": regions, "sdram_total": int(sum(regions.values())),
                "dtcm": {r: int(mm.memory[r][c]) for r in sdram.DTCM_REGIONS}}
@@ -66,6 +67,8 @@ def build_report(mm: MachineMap, run: dict, provenance: dict, timings: dict,
         "cores": n_app, "chips": sum(1 for c in chip_rows if c["cores"]),
         "chips_routing": len(chip_rows), "boards": machine.n_boards,
         "neurons": sum(r["neurons"] for r in cores),
+        "synapses": sum(r["synapses"] for r in cores),
+        "synaptic_rows": sum(r["synaptic_rows"] for r in cores),
         "sdram_bytes": sum(r["sdram_total"] for r in cores),
         "router_entries": sum(c["router_entries"] for c in chip_rows),
         "router_packets": int(router_packets), "energy_joules": energy,
@@ -102,6 +105,7 @@ def format_text(report: dict) -> str:
         (f"machine  {m['name']}: {m['chips']} chips, {m['cores']} cores, {m['boards']} board(s)"
         f"{' (torus)' if m['wrap_around'] else ''}"),
         (f"used     {tot['cores']} cores on {tot['chips']} chip(s); {tot['neurons']} neurons; "
+        f"{tot['synapses']} synapses in {tot['synaptic_rows']} rows; "
         f"SDRAM {tot['sdram_bytes']} bytes"),
     ]
     if fullest is not None:

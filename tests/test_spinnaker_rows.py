@@ -158,4 +158,5 @@ def test_longest_row_per_core_counts_repeated_source_core_pairs(pairs):
     expected = np.zeros(7, dtype=np.int64)
     for (_, c), n in collections.Counter(pairs).items():
         expected[c] = max(expected[c], n)
-    np.testing.assert_array_equal(_longest_rows(pre, core, 31, 7), expected)
+    post = np.arange(pre.size)                  # one target position per connection
+    np.testing.assert_array_equal(_longest_rows(pre, post, core, 31, 7), expected)

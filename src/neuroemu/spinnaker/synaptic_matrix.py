@@ -71,18 +71,15 @@ def _connector_bound(proj, n_post_atoms: int) -> int | None:
 
 def _built_max_rows(pl, sel, core_of_atom, n_cores) -> np.ndarray:
     """Per target core: longest row of this projection actually built (fallback)."""
-    pre = pl.pre_atoms(sel)
-    if pre.size == 0:
-        return np.zeros(n_cores, dtype=np.int64)
-    first = int(pre.min())
-    return _longest_rows(pre - first, core_of_atom[pl.post_atoms(sel)],
-                         int(pre.max()) - first + 1, n_cores)
+    proj = pl.projection
+    return _longest_rows(proj._pre_idx[sel], proj._post_idx[sel],
+                         core_of_atom[pl.post_atom_of], proj.pre.size, n_cores)
 
 
 @njit(cache=True)
-def _longest_rows(pre, core, n_pre, n_cores):
+def _longest_rows(pre, post, core_of_post, n_pre, n_cores):
     """Per core: the most connections a single source has onto it (a counting sort by
-    source, then a count per core for each source)."""
+    source, then a count per core for each source); ``pre``/``post`` are positions."""
     start = np.zeros(n_pre + 1, dtype=np.int64)
     for i in range(pre.size):
         start[pre[i] + 1] += 1
@@ -91,7 +88,7 @@ def _longest_rows(pre, core, n_pre, n_cores):
     cursor = start[:-1].copy()
     by_source = np.empty(pre.size, dtype=np.int64)
     for i in range(pre.size):
-        by_source[cursor[pre[i]]] = core[i]
+        by_source[cursor[pre[i]]] = core_of_post[post[i]]
         cursor[pre[i]] += 1
     count = np.zeros(n_cores, dtype=np.int64)
     longest = np.zeros(n_cores, dtype=np.int64)

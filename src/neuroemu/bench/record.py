@@ -26,16 +26,21 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _check_fields(obj: Mapping, required, optional, where: str) -> None:
+    """Raise :class:`RecordError` for a missing required or an unknown field."""
+    for key in required:
+        if key not in obj:
+            raise RecordError(f"{where}: missing field {key!r}")
+    unknown = set(obj) - set(required) - set(optional)
+    if unknown:
+        raise RecordError(f"{where}: unknown fields {sorted(unknown)}")
+
+
 def check_result(result: Mapping, where: str = "result") -> None:
     """Raise :class:`RecordError` naming the field if ``result`` is not a valid entry."""
     if not isinstance(result, Mapping):
         raise RecordError(f"{where}: must be an object, got {type(result).__name__}")
-    for key in RESULT_REQUIRED:
-        if key not in result:
-            raise RecordError(f"{where}: missing field {key!r}")
-    unknown = set(result) - set(RESULT_REQUIRED) - set(RESULT_OPTIONAL)
-    if unknown:
-        raise RecordError(f"{where}: unknown fields {sorted(unknown)}")
+    _check_fields(result, RESULT_REQUIRED, RESULT_OPTIONAL, where)
     for key in ("type", "name", "measure", "units"):
         if key in result and not (isinstance(result[key], str) and result[key].strip()):
             raise RecordError(f"{where}: {key!r} must be a non-empty string, "
@@ -57,12 +62,7 @@ def check_record(record: Mapping, model: str | None = None, task: str | None = N
     """
     if not isinstance(record, Mapping):
         raise RecordError(f"record must be an object, got {type(record).__name__}")
-    for key in REQUIRED:
-        if key not in record:
-            raise RecordError(f"record: missing field {key!r}")
-    unknown = set(record) - set(REQUIRED) - set(OPTIONAL)
-    if unknown:
-        raise RecordError(f"record: unknown fields {sorted(unknown)}")
+    _check_fields(record, REQUIRED, OPTIONAL, "record")
     for key, expected in (("model", model), ("task", task)):
         if not isinstance(record[key], str) or not record[key]:
             raise RecordError(f"record: {key!r} must be a non-empty string, got {record[key]!r}")

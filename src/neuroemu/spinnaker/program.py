@@ -217,8 +217,7 @@ class Mapping:
                 chance=mapping.FIXED_PROBABILITY_CHANCE))
         if pl.size == 0:
             return 0
-        post = pl.post_atoms()
-        return int(np.bincount(post - post.min()).max())
+        return int(np.bincount(proj._post_idx).max())  # positions map one-to-one to atoms
 
     def post_parts(self, pl: ProjectionLayout) -> list:
         """[(post layout, selection of the connections into it)] of a projection."""

@@ -102,37 +102,41 @@ class RowEncoder:
                 post_core, post_atom - self.cores[post_core, kernel.C_LO],
                 np.searchsorted(self.offsets, post_atom, side="right") - 1)
 
-    def encode(self, pl, counts, cursor=None, words=None, wcore=None, wflag=None,
-               worigin=None, origin_base: int = -1) -> None:
-        """Count the words of every key (``cursor`` None), or write them at ``cursor``."""
-        count_only = cursor is None
-        if count_only:
-            cursor = counts
-            words = np.zeros(0, dtype=np.uint32)
-            wcore = np.zeros(0, dtype=np.int32)
-        else:
-            counts = cursor
+    def count(self, pl, counts: np.ndarray) -> None:
+        """Add the words each key gets from this projection to ``counts``."""
+        self._run(pl, True, counts, np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32),
+                  np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), -1)
+
+    def write(self, pl, cursor: np.ndarray, words: np.ndarray, wcore: np.ndarray,
+              wflag: np.ndarray | None = None, worigin: np.ndarray | None = None,
+              origin_base: int = -1) -> None:
+        """Write each connection's word and target core at its key's ``cursor`` (advanced);
+        for a plastic projection also its flag and number (``origin_base`` + index)."""
         if wflag is None:
             wflag = np.zeros(0, dtype=np.uint8)
             worigin = np.zeros(0, dtype=np.int64)
+        self._run(pl, False, cursor, words, wcore, wflag, worigin, origin_base)
+
+    def _run(self, pl, count_only, per_key, words, wcore, wflag, worigin, origin_base):
         proj = pl.projection
         _encode(count_only, proj._pre_idx, proj._post_idx,
                 np.asarray(proj._values["weight"], dtype=float),
                 np.asarray(proj._values["delay"], dtype=float), pl.dt, pl.synapse_type,
                 *self.tables(pl), self.slots, self.atom_bits, self.type_bits,
                 np.ascontiguousarray(self.scales[:, pl.synapse_type]), self.dc_base,
-                self.dc_key0, self.dc_lo, self.dc_n, counts, cursor, words, wcore, wflag,
+                self.dc_key0, self.dc_lo, self.dc_n, per_key, words, wcore, wflag,
                 worigin, origin_base)
 
 
 @njit(cache=True)
 def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_atom, pre_core,
             pre_layout, post_core, post_local, post_layout, slots, atom_bits, type_bits,
-            scale, dc_base, dc_key0, dc_lo, dc_n, counts, cursor, words, wcore, wflag,
-            worigin, origin_base):
+            scale, dc_base, dc_key0, dc_lo, dc_n, per_key, words, wcore, wflag, worigin,
+            origin_base):
     """Each connection's key (its source, or a delay-extension stage key: spec §3), then
-    either count it or write its word ``weight(16) | delay | type | index`` (spec §1.4)
-    at the key's next free place, in connection order."""
+    advance the key's ``per_key`` entry (a count, or the next free place) and, unless
+    ``count_only``, write the word ``weight(16) | delay | type | index`` (spec §1.4) at
+    that place, in connection order."""
     for i in range(pre_idx.size):
         source = pre_idx[i]
         target = post_idx[i]
@@ -145,16 +149,15 @@ def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_at
         if stage > 0:
             dc = dc_base[pre_layout[source], p] + pre_core[source]
             key = dc_key0[dc] + (stage - 1) * dc_n[dc] + (key - dc_lo[dc])
+        at = per_key[key]
+        per_key[key] = at + 1
         if count_only:
-            counts[key] += 1
             continue
         a_bits = atom_bits[p]
         remaining = d - stage * n_slots
         ctrl = ((remaining & (n_slots - 1)) << (a_bits + type_bits[p])) | \
             (syn_type << a_bits) | post_local[target]
         weight = np.int64(np.rint(abs(weights[i]) * scale[p])) & 0xFFFF
-        at = cursor[key]
-        cursor[key] = at + 1
         words[at] = np.uint32((weight << 16) | ctrl)
         wcore[at] = post_core[target]
         if worigin.size:
@@ -170,7 +173,7 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
     items = [(proj, m.projections[id(proj)]) for proj in projections]
     counts = np.zeros(n_keys, dtype=np.int64)
     for _, pl in items:
-        encoder.encode(pl, counts)
+        encoder.count(pl, counts)
     word_ptr = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(counts, out=word_ptr[1:])
     n_words = int(word_ptr[-1])
@@ -185,10 +188,10 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
     for proj, pl in items:
         if plastic_of(proj):
             conn_offset[id(proj)] = n_plastic_conns
-            encoder.encode(pl, None, cursor, words, wcore, wflag, worigin, n_plastic_conns)
+            encoder.write(pl, cursor, words, wcore, wflag, worigin, n_plastic_conns)
             n_plastic_conns += pl.size
         else:
-            encoder.encode(pl, None, cursor, words, wcore)
+            encoder.write(pl, cursor, words, wcore)
     del cursor
     dr_ptr, dr_core = _delay_entries(program, n_keys)
     route_ptr, route_core, route_len, route_prow, n_plastic_rows, longest = _cut_rows(

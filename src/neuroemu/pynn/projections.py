@@ -8,6 +8,11 @@ column per synaptic parameter in ``_values``, except that a parameter equal for 
 connection (a scalar given to the synapse type or to ``set``) is a read-only zero-stride
 view taking no memory per connection. Consumers read these arrays and never write into
 them; ``set`` replaces a column as a whole.
+
+On a machine whose toolchain expands connections itself (``generates_connections``), a
+large projection keeps no list at all: ``_generated`` holds the recipe
+(:mod:`neuroemu.pynn.generated_connections`), the toolchain reads it block by block, and the
+array attributes above are computed from it when something asks for them.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from neuroemu.pynn.connectors import (
     generate_pairs,
     is_constant_column,
 )
+from neuroemu.pynn.generated_connections import GeneratedConnections, plan
 
 
 class Connection(common.Connection):
@@ -49,10 +55,21 @@ class Projection(common.Projection):
         toolchain = self._simulator.state.toolchain
         toolchain.network_changed("Projection", self.label)
         toolchain.check_projection(self)
-        pre, post, columns = generate_pairs(connector, self)
-        self._pre_idx = np.asarray(pre, dtype=INDEX_DTYPE)
-        self._post_idx = np.asarray(post, dtype=INDEX_DTYPE)
         params = connector._parameters_from_synapse_type(self)
+        self._generated: GeneratedConnections | None = None
+        if getattr(toolchain, "generates_connections", False):
+            self._generated = plan(connector, self, params, self._simulator.state.min_delay)
+        if self._generated is not None:
+            self._generated.summarise(self._simulator.state.dt,
+                                      self._check if connector.safe else _unchecked)
+        else:
+            self._store(connector, params)
+        self._simulator.state.register_projection(self)
+
+    def _store(self, connector, params: dict) -> None:
+        pre, post, columns = generate_pairs(connector, self)
+        pre = np.asarray(pre, dtype=INDEX_DTYPE)
+        post = np.asarray(post, dtype=INDEX_DTYPE)
         values = {}
         for name, value in params.items():
             if name in columns:
@@ -63,8 +80,26 @@ class Projection(common.Projection):
             values["delay"] = self._default_delays(values["delay"])
         if connector.safe:
             self._check(values)
-        self._values = values
-        self._simulator.state.register_projection(self)
+        self._stored = (pre, post, values)
+
+    @property
+    def _pre_idx(self) -> np.ndarray:
+        return self._table()[0]
+
+    @property
+    def _post_idx(self) -> np.ndarray:
+        return self._table()[1]
+
+    @property
+    def _values(self) -> dict:
+        return self._table()[2]
+
+    def _table(self) -> tuple:
+        """(pre, post, values): stored, or a generated projection's list built now (not
+        kept: the toolchain reads generated projections block by block)."""
+        if self._generated is not None:
+            return self._generated.materialise()
+        return self._stored
 
     def _default_delays(self, delays: np.ndarray) -> np.ndarray:
         """Delays with PyNN's default (NaN = ``min_delay``) filled in; a constant stays one."""
@@ -86,7 +121,9 @@ class Projection(common.Projection):
                 check(column[:1] if is_constant_column(column) else column, self)
 
     def __len__(self) -> int:
-        return int(self._pre_idx.size)
+        if self._generated is not None:
+            return len(self._generated)
+        return int(self._stored[0].size)
 
     @property
     def connections(self) -> list:
@@ -133,10 +170,17 @@ class Projection(common.Projection):
     def _set_attributes(self, parameter_space):
         self._simulator.state.toolchain.connections_changed(self)
         parameter_space = self._handle_distance_expressions(parameter_space)
+        if self._generated is not None:  # set() gives values per connection: store them
+            self._stored = self._generated.materialise()
+            self._generated = None
+        pre, post, values = self._stored
         for name, value in parameter_space.items():
-            if name not in self._values:
+            if name not in values:
                 raise errors.NonExistentParameterError(name, type(self.synapse_type).__name__,
-                                                       list(self._values))
-            new = evaluate_for_connections(value, self, self._pre_idx, self._post_idx)
-            self._values[name] = new
-        self._check(self._values)
+                                                       list(values))
+            values[name] = evaluate_for_connections(value, self, pre, post)
+        self._check(values)
+
+
+def _unchecked(values: dict) -> None:
+    """The check of a connector created with ``safe=False``: none, as PyNN does."""

@@ -58,8 +58,7 @@ def routing_groups(program, projections) -> list[tuple[np.ndarray, np.ndarray]]:
                 groups.append((_population_cores(m.layout(pre)), targets))
         pl = m.projections[id(proj)]
         for post, sel in m.post_parts(pl):
-            delayed = (pl.delays(sel) - 1) // post.slots > 0
-            delayed_atoms = pl.pre_atoms(sel)[delayed]
+            delayed_atoms = pl.delayed_pre_atoms(sel, post.slots)
             for pre in pres.values():
                 lo = m.layout(pre).offset
                 if ((delayed_atoms >= lo) & (delayed_atoms < lo + pre.size)).any():

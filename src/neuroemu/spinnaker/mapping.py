@@ -102,10 +102,11 @@ _DISTRIBUTIONS = {
 }
 
 
-def parameter_moments(spec, values: np.ndarray) -> tuple[float, float]:
+def parameter_moments(spec, values) -> tuple[float, float]:
     """sPyNNaker's (|mean|, variance) of a weight or delay parameter (``get_weight_mean``,
     ``get_weight_variance``, ``get_delay_variance``): analytic for a RandomDistribution,
-    (|value|, 0) for a constant, else those of the connections' values ``|values|``."""
+    (|value|, 0) for a constant, else those of the connections' values ``|values|``
+    (an array, or a function returning it, called only in that last case)."""
     base = getattr(spec, "base_value", spec)
     if not getattr(spec, "operations", None):
         name = getattr(base, "name", None)
@@ -114,7 +115,7 @@ def parameter_moments(spec, values: np.ndarray) -> tuple[float, float]:
             return abs(float(dist.mean())), float(dist.var())
         if np.isscalar(base):
             return abs(float(base)), 0.0
-    magnitude = np.abs(np.asarray(values, dtype=float))
+    magnitude = np.abs(np.asarray(values() if callable(values) else values, dtype=float))
     return (float(magnitude.mean()), float(magnitude.var())) if magnitude.size else (0.0, 0.0)
 
 

@@ -9,6 +9,7 @@ parameters to s16.15 and seed the Poisson cores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from pyNN import connectors as pc
@@ -114,7 +115,69 @@ class ProjectionLayout:
 
     def weights(self, sel=slice(None)) -> np.ndarray:
         """Each connection's PyNN weight (signed, float)."""
-        return np.asarray(self.projection._values["weight"], dtype=float)[sel]
+        return self.values("weight", sel)
+
+    def values(self, name: str, sel=slice(None)) -> np.ndarray:
+        """Each connection's value of synaptic parameter ``name`` (float)."""
+        return np.asarray(self.projection._values[name], dtype=float)[sel]
+
+    # -- without per-connection arrays where the projection is generated -----------------
+    @property
+    def generated(self):
+        """The projection's generated connections, or None where they are stored."""
+        return self.projection._generated
+
+    def blocks(self):
+        """(pre positions, post positions, weights, delays in ms), block by block: one
+        block of the stored arrays, or each generated block in turn."""
+        if self.generated is None:
+            values = self.projection._values
+            yield (self.projection._pre_idx, self.projection._post_idx,
+                   np.asarray(values["weight"], dtype=float),
+                   np.asarray(values["delay"], dtype=float))
+            return
+        for pre, post, values in self.generated.blocks():
+            yield pre, post, values["weight"], values["delay"]
+
+    def _delay_histogram(self) -> np.ndarray:
+        """Connections per delay in ticks (index = ticks) of a generated projection."""
+        hist = self.generated.summary.delay_ticks.copy()
+        if hist.size > 1:
+            hist[1] += hist[0]  # at least one tick (spec §2)
+        hist[0] = 0
+        return hist
+
+    def max_delay(self, sel=slice(None)) -> int:
+        """The longest delay of the connections ``sel``, in ticks."""
+        if self.generated is None:
+            return int(self.delays(sel).max())
+        return int(np.flatnonzero(self._delay_histogram()).max(initial=1))
+
+    def share_within(self, sel, slots: int) -> float:
+        """Fraction of the connections ``sel`` whose delay fits ``slots`` ticks."""
+        if self.generated is None:
+            return float(np.mean(self.delays(sel) <= slots))
+        hist = self._delay_histogram()
+        return float(hist[:slots + 1].sum() / max(1, hist.sum()))
+
+    def delayed_pre_atoms(self, sel, slots: int) -> np.ndarray:
+        """Source atoms with a connection in ``sel`` delayed beyond ``slots`` ticks (of a
+        generated projection: all its sources, the source being one population)."""
+        if self.generated is None:
+            return self.pre_atoms(sel)[self.delays(sel) > slots]
+        return self.pre_atom_of if self.max_delay(sel) > slots else self.pre_atom_of[:0]
+
+    def abs_max(self, name: str, sel=slice(None)) -> float:
+        """Largest magnitude of parameter ``name`` over the connections ``sel``."""
+        if self.generated is None:
+            return float(np.abs(self.values(name, sel)).max())
+        return float(self.generated.summary.abs_max[name])
+
+    def max_in_degree(self) -> int:
+        """Most connections onto one target cell."""
+        if self.generated is None:
+            return int(np.bincount(self.projection._post_idx).max())
+        return self.generated.summary.max_in_degree
 
     def _parts(self, mapping_: Mapping) -> list:
         """[(post layout, selection of its connections)]: a slice for a projection onto
@@ -217,7 +280,7 @@ class Mapping:
                 chance=mapping.FIXED_PROBABILITY_CHANCE))
         if pl.size == 0:
             return 0
-        return int(np.bincount(proj._post_idx).max())  # positions map one-to-one to atoms
+        return pl.max_in_degree()  # positions map one-to-one to atoms
 
     def post_parts(self, pl: ProjectionLayout) -> list:
         """[(post layout, selection of the connections into it)] of a projection."""
@@ -247,13 +310,13 @@ class Mapping:
             delay_stats: list[list] = [[] for _ in range(layout.n_types)]
             for proj, pl, mask in incoming.get(id(layout.population), []):
                 s = receptor_index(layout.population.celltype, proj.receptor_type)
-                w = np.asarray(proj._values["weight"], dtype=float)[mask]
                 spec = proj.synapse_type.parameter_space
-                w_mean, w_var = mapping.parameter_moments(spec["weight"], w)
-                _, d_var = mapping.parameter_moments(
-                    spec["delay"], np.asarray(proj._values["delay"], dtype=float)[mask])
+                w_mean, w_var = mapping.parameter_moments(spec["weight"],
+                                                          partial(pl.values, "weight", mask))
+                _, d_var = mapping.parameter_moments(spec["delay"],
+                                                     partial(pl.values, "delay", mask))
                 n_conns = self._max_in_degree(proj, pl)
-                w_max = float(np.abs(w).max()) * gws
+                w_max = pl.abs_max("weight", mask) * gws
                 if is_plastic(proj):  # sPyNNaker sizes plastic rows for w_max
                     w_max = max(w_max, float(np.max(proj._values["w_max"])) * gws)
                 total[s] += spikes_per_tick * w_max * n_conns
@@ -288,7 +351,7 @@ class Mapping:
         for proj in projections:
             pl = self.projections[id(proj)]
             for layout, sel in self.post_parts(pl):
-                layout.max_delay = max(layout.max_delay, int(pl.delays(sel).max()))
+                layout.max_delay = max(layout.max_delay, pl.max_delay(sel))
         for layout in self.layouts.values():
             if layout.kind != kernel.NEURON_CORE:
                 continue
@@ -307,7 +370,7 @@ class Mapping:
         for proj in projections:
             pl = self.projections[id(proj)]
             for layout, sel in self.post_parts(pl):
-                longest = int(pl.delays(sel).max())
+                longest = pl.max_delay(sel)
                 if longest > layout.slots:
                     pre_cls = type(proj.pre.celltype)
                     if allow_extensions.get(pre_cls, True) is False:
@@ -433,13 +496,13 @@ class MachineProgram:
         for proj in projections:
             pl = m.projections[id(proj)]
             for layout, sel in m.post_parts(pl):
-                d = pl.delays(sel)
-                if d.max() <= layout.slots:
+                longest = pl.max_delay(sel)
+                if longest <= layout.slots:
                     continue
-                stages = (d - 1) // layout.slots
-                for src_layout in m.source_layouts(pl.pre_atoms(sel)[stages > 0]):
+                stages = (longest - 1) // layout.slots
+                for src_layout in m.source_layouts(pl.delayed_pre_atoms(sel, layout.slots)):
                     key = (id(src_layout.population), layout.slots)
-                    need[key] = max(need.get(key, 0), int(stages.max()))
+                    need[key] = max(need.get(key, 0), stages)
         self.delay_cores = []
         self.delay_vertex = {}
         for layout in m.layouts.values():

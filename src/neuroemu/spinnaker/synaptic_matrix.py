@@ -11,7 +11,9 @@ The maximum row length is the connector's statistical bound for ``n_post_atoms``
 (``get_n_connections_from_pre_vertex_maximum``): all-to-all ``n_post_atoms``; one-to-one
 1; fixed probability ``p`` the binomial bound ``probable_maximum_selected(n_pre x n_post,
 n_post_atoms, p, 1e-4)``; fixed number pre ``n`` a two-stage bound (connections of one
-source over the whole target population, then the share falling in the slice). Only the
+source over the whole target population, then the share falling in the slice); fixed total
+number ``n`` (sPyNNaker's ``MultapseConnector``) the bound of the ``n`` connections falling
+in the slice (at least 1), then of those falling in one row (at least 1). Only the
 share of delays in the undelayed (or delayed) range counts (all or nothing for a single
 delay value, else the bound of that fraction). Other connectors reserve the longest row
 actually built. Checked against the data specifications sPyNNaker wrote for the guidebook
@@ -66,6 +68,14 @@ def _connector_bound(proj, n_post_atoms: int) -> int | None:
         share = min(n_post_atoms / n_post, 1.0)
         return math.ceil(mapping.probable_maximum_selected(n_total, int(whole), share,
                                                            1.0 / 100000.0))
+    if isinstance(conn, pc.FixedTotalNumberConnector):
+        n = int(conn.n)
+        if n == 0:
+            return 0
+        in_slice = max(mapping.probable_maximum_selected(n, n, min(n_post_atoms / n_post,
+                                                                   1.0)), 1.0)
+        return math.ceil(max(mapping.probable_maximum_selected(n, int(in_slice), 1.0 / n_pre),
+                             1.0))
     return None
 
 
@@ -121,9 +131,8 @@ def reserved_bytes(program, projections) -> np.ndarray:
         pres = [m.layout(p) for p in {id(p): p for p, _, _ in resolve(proj.pre)}.values()]
         n_total = proj.pre.size * proj.post.size
         for post, sel in m.post_parts(pl):
-            d = pl.delays(sel)
-            undelayed = float(np.mean(d <= post.slots))
-            stages = int((d.max() - 1) // post.slots)
+            undelayed = pl.share_within(sel, post.slots)
+            stages = (pl.max_delay(sel) - 1) // post.slots
             built = None
             bounds: dict[int, tuple[int, int]] = {}
             for k in range(post.n_cores):

@@ -118,14 +118,15 @@ class RowEncoder:
         self._run(pl, False, cursor, words, wcore, wflag, worigin, origin_base)
 
     def _run(self, pl, count_only, per_key, words, wcore, wflag, worigin, origin_base):
-        proj = pl.projection
-        _encode(count_only, proj._pre_idx, proj._post_idx,
-                np.asarray(proj._values["weight"], dtype=float),
-                np.asarray(proj._values["delay"], dtype=float), pl.dt, pl.synapse_type,
-                *self.tables(pl), self.slots, self.atom_bits, self.type_bits,
-                np.ascontiguousarray(self.scales[:, pl.synapse_type]), self.dc_base,
-                self.dc_key0, self.dc_lo, self.dc_n, per_key, words, wcore, wflag,
-                worigin, origin_base)
+        tables = self.tables(pl)
+        scale = np.ascontiguousarray(self.scales[:, pl.synapse_type])
+        done = 0
+        for pre, post, weights, delays in pl.blocks():  # one block unless generated
+            _encode(count_only, pre, post, weights, delays, pl.dt, pl.synapse_type,
+                    *tables, self.slots, self.atom_bits, self.type_bits, scale,
+                    self.dc_base, self.dc_key0, self.dc_lo, self.dc_n, per_key, words, wcore,
+                    wflag, worigin, origin_base + done)
+            done += pre.size
 
 
 @njit(cache=True)

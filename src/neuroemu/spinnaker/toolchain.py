@@ -38,6 +38,10 @@ _POSITIVE = ("cm", "tau_m", "tau_syn_E", "tau_syn_E2", "tau_syn_I")
 class SpiNNakerToolchain:
     """Per-``setup`` toolchain; see the module docstring."""
 
+    #: large random projections are expanded from seeds, as sPyNNaker's synapse expander
+    #: does on the machine (:mod:`neuroemu.pynn.generated_connections`)
+    generates_connections = True
+
     def __init__(self, state) -> None:
         self.state = state
         self.constants = "7.4.1"

@@ -1,0 +1,356 @@
+"""Connections kept as a recipe and generated block by block, never stored as a list.
+
+sPyNNaker does not send large random connectivity to the machine as a list: the host writes
+the connector's parameters and RNG seeds, and each core expands its own synaptic rows (the
+"synapse expander"). neuroemu does the same for a large projection (more than
+:data:`GENERATE_ABOVE` connections expected) whose connector is all-to-all, fixed
+probability or fixed total number (with replacement), between two whole populations, with
+static synapses whose parameters are constants or random distributions of the kinds the
+expander knows (uniform, normal, normal_clipped, normal_clipped_to_boundary, exponential).
+
+The connections are generated in blocks of source rows. Each block has its own seed for the
+pairs and one per random parameter, derived from seeds drawn once from the user's RNGs, so
+every pass over the projection (the summary when it is created, the toolchain's row
+counting and row writing, ``get``) sees exactly the same connections, and no pass holds
+more than one block. As on the machine, the draws come from the machine's own generator
+stream, not the host RNG's: the same seeds give the same network, but not the one the
+host-built (stored) path gives for a smaller projection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+from pyNN import connectors as pc
+from pyNN import errors
+from pyNN.random import RandomDistribution
+from scipy import stats
+
+from neuroemu.pynn.connectors import INDEX_DTYPE, constant_column, numpy_generator
+
+#: projections expected to hold more connections than this are generated, not stored
+GENERATE_ABOVE = 1 << 22
+#: connections per block (expected); bounds the memory of one pass to ~24 bytes x this
+BLOCK_CONNECTIONS = 1 << 20
+
+CONSTANT, UNIFORM, NORMAL, NORMAL_CLIPPED, NORMAL_CLIPPED_TO_BOUNDARY, EXPONENTIAL = range(6)
+_KINDS = {"uniform": (UNIFORM, ("low", "high")), "normal": (NORMAL, ("mu", "sigma")),
+          "normal_clipped": (NORMAL_CLIPPED, ("mu", "sigma", "low", "high")),
+          "normal_clipped_to_boundary": (NORMAL_CLIPPED_TO_BOUNDARY,
+                                         ("mu", "sigma", "low", "high")),
+          "exponential": (EXPONENTIAL, ("beta",))}
+#: smallest probability of a draw landing in a normal_clipped range (else redraws hang)
+_MIN_CLIPPED_MASS = 1e-6
+
+ALL_TO_ALL, PROBABILITY, TOTAL_NUMBER = range(3)
+#: self-connection rule of a projection from a population onto itself
+SELF_ALLOWED, SELF_DROPPED, SELF_NO_MUTUAL = range(3)
+
+
+@dataclass
+class GeneratedParameter:
+    """One synaptic parameter: a constant, or a distribution drawn per block from ``seed``,
+    then passed through the LazyArray's scalar operations."""
+
+    kind: int
+    args: np.ndarray
+    seed: int = 0
+    lazy: object = None
+
+    def values(self, block: int, n: int) -> np.ndarray:
+        if self.kind == CONSTANT:
+            return constant_column(float(self.args[0]), n)
+        _seed(_block_seed(self.seed, block))
+        out = np.empty(n)
+        _draw(self.kind, self.args, out)
+        if self.lazy is not None and self.lazy.operations:
+            out = np.asarray(self.lazy._apply_operations(out), dtype=float).reshape(n)
+        return out
+
+
+@dataclass
+class ConnectionSummary:
+    """What the toolchain needs before it encodes anything, gathered in the creation pass:
+    the largest in-degree, each parameter's largest magnitude, and the delays per tick."""
+
+    max_in_degree: int = 0
+    abs_max: dict = field(default_factory=dict)
+    delay_ticks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+class GeneratedConnections:
+    """A projection's connections as blocks of source rows, regenerated on every pass."""
+
+    def __init__(self, rule: int, n_pre: int, n_post: int, self_rule: int, p: float,
+                 row_bounds: np.ndarray, block_counts: np.ndarray | None, pair_seed: int,
+                 parameters: dict[str, GeneratedParameter]) -> None:
+        self.rule = rule
+        self.n_pre = n_pre
+        self.n_post = n_post
+        self.self_rule = self_rule
+        self.p = p
+        self.row_bounds = row_bounds
+        self.drawn = block_counts            # pairs drawn per block (fixed total number)
+        self.counts = np.zeros(row_bounds.size - 1, dtype=np.int64)   # kept, after passes
+        self.pair_seed = pair_seed
+        self.parameters = parameters
+        self.summary = ConnectionSummary()
+
+    @property
+    def n_blocks(self) -> int:
+        return int(self.row_bounds.size - 1)
+
+    def __len__(self) -> int:
+        return int(self.counts.sum())
+
+    def pairs(self, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """int32 (pre, post) positions of block ``b``, sorted by pre."""
+        lo, hi = int(self.row_bounds[b]), int(self.row_bounds[b + 1])
+        _seed(_block_seed(self.pair_seed, b))
+        if self.rule == ALL_TO_ALL:
+            capacity = (hi - lo) * self.n_post
+        elif self.rule == TOTAL_NUMBER:
+            capacity = int(self.drawn[b])
+        else:
+            mean = (hi - lo) * self.n_post * self.p
+            capacity = int(mean + 10.0 * np.sqrt(mean) + 64)
+        pre = np.empty(capacity, INDEX_DTYPE)
+        post = np.empty(capacity, INDEX_DTYPE)
+        m = _pairs(self.rule, lo, hi, self.n_post, self.p, capacity, self.self_rule, pre, post)
+        if m < 0:
+            raise errors.ConnectionError(
+                f"FixedProbabilityConnector: block of source rows {lo}..{hi} drew more than "
+                f"{capacity} connections (ten standard deviations above the mean)")
+        return pre[:m], post[:m]
+
+    def block(self, b: int) -> tuple[np.ndarray, np.ndarray, dict]:
+        """(pre, post, {parameter: values}) of block ``b``: the same on every call."""
+        pre, post = self.pairs(b)
+        return pre, post, {name: par.values(b, pre.size)
+                           for name, par in self.parameters.items()}
+
+    def blocks(self):
+        for b in range(self.n_blocks):
+            yield self.block(b)
+
+    def materialise(self) -> tuple[np.ndarray, np.ndarray, dict]:
+        """The whole connection list (what a stored projection keeps)."""
+        parts = list(self.blocks())
+        pre = np.concatenate([p for p, _, _ in parts]) if parts else np.zeros(0, INDEX_DTYPE)
+        post = np.concatenate([q for _, q, _ in parts]) if parts else np.zeros(0, INDEX_DTYPE)
+        values = {}
+        for name, par in self.parameters.items():
+            if par.kind == CONSTANT:
+                values[name] = constant_column(float(par.args[0]), pre.size)
+            else:
+                values[name] = np.concatenate([v[name] for _, _, v in parts]) if parts \
+                    else np.zeros(0)
+        return pre, post, values
+
+    def summarise(self, dt: float, check) -> None:
+        """The creation pass: count every block's connections, check their values with
+        ``check(values)`` (the projection's safe checks) and fill :attr:`summary`."""
+        in_degree = np.zeros(self.n_post, dtype=np.int64)
+        abs_max = dict.fromkeys(self.parameters, 0.0)
+        delay_ticks = np.zeros(1, dtype=np.int64)
+        for b in range(self.n_blocks):
+            pre, post, values = self.block(b)
+            self.counts[b] = pre.size
+            if not pre.size:
+                continue
+            check(values)
+            _count_into(post, in_degree)
+            for name, column in values.items():
+                sample = column[:1] if column.strides == (0,) else column
+                abs_max[name] = max(abs_max[name], float(np.abs(sample).max()))
+            if "delay" in values:
+                delay_ticks = _add_histogram(delay_ticks, values["delay"], dt)
+        self.summary = ConnectionSummary(int(in_degree.max(initial=0)), abs_max, delay_ticks)
+
+
+def _add_histogram(hist: np.ndarray, delays: np.ndarray, dt: float) -> np.ndarray:
+    """``hist`` plus the count of delays per ``rint(delay / dt)`` (constant: one add)."""
+    if delays.strides == (0,):
+        ticks = np.array([int(np.rint(delays[0] / dt))])
+        weights = np.array([delays.size])
+    else:
+        ticks = np.rint(delays / dt).astype(np.int64)
+        weights = None
+    ticks = np.maximum(ticks, 0)
+    add = np.bincount(ticks, weights=weights, minlength=hist.size).astype(np.int64)
+    add[:hist.size] += hist
+    return add
+
+
+def _block_seed(seed: int, block: int) -> int:
+    return int(np.random.SeedSequence((seed, block)).generate_state(1, np.uint32)[0])
+
+
+# -- deciding ---------------------------------------------------------------------------
+def plan(connector, projection, parameters: dict, min_delay: float
+         ) -> GeneratedConnections | None:
+    """A generated table for this projection, or None where it is stored (small, or a
+    connector, population view, parameter or synapse the expander does not handle)."""
+    pre, post = projection.pre, projection.post
+    if not (_is_population(pre) and _is_population(post)):
+        return None
+    if getattr(connector, "callback", None) is not None or set(parameters.keys()) != {"weight",
+                                                                               "delay"}:
+        return None  # plastic synapses keep a list (their weights change per connection)
+    n_pre, n_post = pre.size, post.size
+    if type(connector) is pc.AllToAllConnector:
+        rule, expected, p = ALL_TO_ALL, n_pre * n_post, 1.0
+    elif type(connector) is pc.FixedProbabilityConnector and 0 < connector.p_connect < 1:
+        rule, p = PROBABILITY, float(connector.p_connect)
+        expected = p * n_pre * n_post
+    elif type(connector) is pc.FixedTotalNumberConnector and connector.with_replacement:
+        rule, expected, p = TOTAL_NUMBER, int(connector.n), 0.0
+    else:
+        return None
+    if expected <= GENERATE_ABOVE or n_pre * n_post == 0:
+        return None
+    specs = {}
+    for name, value in parameters.items():
+        spec = _parameter(value, min_delay if name == "delay" else None)
+        if spec is None:
+            return None
+        specs[name] = spec
+    self_rule = SELF_ALLOWED
+    if pre is post:
+        allow = getattr(connector, "allow_self_connections", True)
+        if allow in ("NoMutual", "NoMutualConnections") and rule != TOTAL_NUMBER:
+            self_rule = SELF_NO_MUTUAL
+        elif allow is not True:
+            self_rule = SELF_DROPPED
+    per_row = max(1.0, expected / n_pre)
+    rows = max(1, int(BLOCK_CONNECTIONS // per_row))
+    bounds = np.append(np.arange(0, n_pre, rows), n_pre).astype(np.int64)
+    gen = numpy_generator(getattr(connector, "rng", None))
+    drawn = None
+    if rule == TOTAL_NUMBER:
+        n = int(connector.n)
+        if n < 0:
+            raise errors.ConnectionError(f"FixedTotalNumberConnector: n={n} connections, "
+                                         f"must be >= 0")
+        drawn = gen.multinomial(n, np.diff(bounds) / n_pre).astype(np.int64)
+    for spec in specs.values():
+        if spec.kind != CONSTANT:
+            spec.seed = int(numpy_generator(spec.lazy.base_value.rng).integers(0, 2**63))
+    return GeneratedConnections(rule, n_pre, n_post, self_rule, p, bounds, drawn,
+                                int(gen.integers(0, 2**63)), specs)
+
+
+def _is_population(cells) -> bool:
+    from pyNN.common import Population
+    return isinstance(cells, Population)
+
+
+def _parameter(value, nan_default: float | None) -> GeneratedParameter | None:
+    """The expander's description of a synaptic parameter (a PyNN LazyArray), or None."""
+    if value.is_homogeneous:
+        v = float(value.evaluate(simplify=True))
+        if np.isnan(v) and nan_default is not None:
+            v = nan_default
+        return GeneratedParameter(CONSTANT, np.array([v, 0.0, 0.0, 0.0]))
+    base = value.base_value
+    if not isinstance(base, RandomDistribution) or base.name not in _KINDS:
+        return None
+    if not all(arg is None or np.isscalar(arg) for _, arg in value.operations):
+        return None
+    kind, names = _KINDS[base.name]
+    args = np.zeros(4)
+    args[:len(names)] = [float(base.parameters[n]) for n in names]
+    if kind == NORMAL_CLIPPED:
+        mu, sigma, low, high = args
+        mass = stats.norm.cdf(high, mu, sigma) - stats.norm.cdf(low, mu, sigma) \
+            if sigma > 0 else float(low <= mu <= high)
+        if mass < _MIN_CLIPPED_MASS:
+            raise ValueError(f"normal_clipped(mu={mu}, sigma={sigma}, low={low}, "
+                             f"high={high}): the range [low, high] holds a fraction {mass:.3g} "
+                             f"of the distribution (need at least {_MIN_CLIPPED_MASS})")
+    return GeneratedParameter(kind, args, lazy=value)
+
+
+# -- kernels ----------------------------------------------------------------------------
+@njit(cache=True)
+def _seed(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _keep(i, j, self_rule):
+    if self_rule == SELF_DROPPED:
+        return i != j
+    if self_rule == SELF_NO_MUTUAL:
+        return i > j
+    return True
+
+
+@njit(cache=True)
+def _pairs(rule, lo, hi, n_post, p, capacity, self_rule, pre, post):
+    """Fill (pre, post) for source rows [lo, hi); return the count (-1: over capacity).
+
+    All-to-all: every pair. Fixed probability: per row, the positions of a Bernoulli(p)
+    process over the targets (geometric gaps). Fixed total number: the block's ``capacity``
+    pairs, each a uniform row of the block and a uniform target, grouped by row."""
+    m = 0
+    if rule == ALL_TO_ALL:
+        for i in range(lo, hi):
+            for j in range(n_post):
+                if _keep(i, j, self_rule):
+                    pre[m] = i
+                    post[m] = j
+                    m += 1
+    elif rule == PROBABILITY:
+        for i in range(lo, hi):
+            j = np.random.geometric(p) - 1
+            while j < n_post:
+                if _keep(i, j, self_rule):
+                    if m == capacity:
+                        return -1
+                    pre[m] = i
+                    post[m] = j
+                    m += 1
+                j += np.random.geometric(p)
+    else:
+        per_row = np.zeros(hi - lo, dtype=np.int64)
+        for _ in range(capacity):
+            per_row[np.random.randint(0, hi - lo)] += 1
+        for r in range(hi - lo):
+            i = lo + r
+            for _ in range(per_row[r]):
+                j = np.random.randint(0, n_post)
+                if _keep(i, j, self_rule):
+                    pre[m] = i
+                    post[m] = j
+                    m += 1
+    return m
+
+
+@njit(cache=True)
+def _draw(kind, args, out):
+    """``out.size`` draws of a distribution with parameters ``args`` (PyNN's names, in the
+    order of ``_KINDS``); normal_clipped redraws values outside [low, high] as PyNN does."""
+    a, b, c, d = args[0], args[1], args[2], args[3]
+    for i in range(out.size):
+        if kind == UNIFORM:
+            out[i] = np.random.uniform(a, b)
+        elif kind == NORMAL:
+            out[i] = np.random.normal(a, b)
+        elif kind == NORMAL_CLIPPED:
+            v = np.random.normal(a, b)
+            while v < c or v > d:
+                v = np.random.normal(a, b)
+            out[i] = v
+        elif kind == NORMAL_CLIPPED_TO_BOUNDARY:
+            out[i] = min(max(np.random.normal(a, b), c), d)
+        else:
+            out[i] = np.random.exponential(a)
+
+
+@njit(cache=True)
+def _count_into(post, counts):
+    for j in post:
+        counts[j] += 1

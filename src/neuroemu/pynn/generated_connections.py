@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 from pyNN import connectors as pc
 from pyNN import errors
 from pyNN.random import RandomDistribution
@@ -31,7 +30,7 @@ from scipy import stats
 from neuroemu.pynn.connectors import INDEX_DTYPE, constant_column, numpy_generator
 
 #: projections expected to hold more connections than this are generated, not stored
-GENERATE_ABOVE = 1 << 22
+GENERATE_ABOVE = 1 << 20
 #: connections per block (expected); bounds the memory of one pass to ~24 bytes x this
 BLOCK_CONNECTIONS = 1 << 20
 
@@ -62,9 +61,7 @@ class GeneratedParameter:
     def values(self, block: int, n: int) -> np.ndarray:
         if self.kind == CONSTANT:
             return constant_column(float(self.args[0]), n)
-        _seed(_block_seed(self.seed, block))
-        out = np.empty(n)
-        _draw(self.kind, self.args, out)
+        out = _draw(_block_generator(self.seed, block), self.kind, self.args, n)
         if self.lazy is not None and self.lazy.operations:
             out = np.asarray(self.lazy._apply_operations(out), dtype=float).reshape(n)
         return out
@@ -108,32 +105,39 @@ class GeneratedConnections:
     def pairs(self, b: int) -> tuple[np.ndarray, np.ndarray]:
         """int32 (pre, post) positions of block ``b``, sorted by pre."""
         lo, hi = int(self.row_bounds[b]), int(self.row_bounds[b + 1])
-        _seed(_block_seed(self.pair_seed, b))
+        gen = _block_generator(self.pair_seed, b)
+        n_post = self.n_post
         if self.rule == ALL_TO_ALL:
-            capacity = (hi - lo) * self.n_post
+            pre = np.repeat(np.arange(lo, hi, dtype=INDEX_DTYPE), n_post)
+            post = np.tile(np.arange(n_post, dtype=INDEX_DTYPE), hi - lo)
         elif self.rule == TOTAL_NUMBER:
-            capacity = int(self.drawn[b])
+            rows = gen.integers(0, hi - lo, size=int(self.drawn[b]))
+            pre = np.repeat(np.arange(lo, hi, dtype=INDEX_DTYPE),
+                            np.bincount(rows, minlength=hi - lo))
+            post = gen.integers(0, n_post, size=pre.size, dtype=INDEX_DTYPE)
         else:
-            mean = (hi - lo) * self.n_post * self.p
-            capacity = int(mean + 10.0 * np.sqrt(mean) + 64)
-        pre = np.empty(capacity, INDEX_DTYPE)
-        post = np.empty(capacity, INDEX_DTYPE)
-        m = _pairs(self.rule, lo, hi, self.n_post, self.p, capacity, self.self_rule, pre, post)
-        if m < 0:
-            raise errors.ConnectionError(
-                f"FixedProbabilityConnector: block of source rows {lo}..{hi} drew more than "
-                f"{capacity} connections (ten standard deviations above the mean)")
-        return pre[:m], post[:m]
+            flat = _bernoulli_positions(gen, lo * n_post, hi * n_post, self.p)
+            pre = (flat // n_post).astype(INDEX_DTYPE)
+            post = (flat - pre.astype(np.int64) * n_post).astype(INDEX_DTYPE)
+        if self.self_rule == SELF_DROPPED:
+            keep = pre != post
+        elif self.self_rule == SELF_NO_MUTUAL:
+            keep = pre > post
+        else:
+            return pre, post
+        return pre[keep], post[keep]
 
-    def block(self, b: int) -> tuple[np.ndarray, np.ndarray, dict]:
-        """(pre, post, {parameter: values}) of block ``b``: the same on every call."""
+    def block(self, b: int, names=None) -> tuple[np.ndarray, np.ndarray, dict]:
+        """(pre, post, {parameter: values}) of block ``b`` (the parameters ``names``, or
+        all): the same on every call."""
         pre, post = self.pairs(b)
         return pre, post, {name: par.values(b, pre.size)
-                           for name, par in self.parameters.items()}
+                           for name, par in self.parameters.items()
+                           if names is None or name in names}
 
-    def blocks(self):
+    def blocks(self, names=None):
         for b in range(self.n_blocks):
-            yield self.block(b)
+            yield self.block(b, names)
 
     def materialise(self) -> tuple[np.ndarray, np.ndarray, dict]:
         """The whole connection list (what a stored projection keeps)."""
@@ -161,7 +165,7 @@ class GeneratedConnections:
             if not pre.size:
                 continue
             check(values)
-            _count_into(post, in_degree)
+            in_degree += np.bincount(post, minlength=self.n_post)
             for name, column in values.items():
                 sample = column[:1] if column.strides == (0,) else column
                 abs_max[name] = max(abs_max[name], float(np.abs(sample).max()))
@@ -184,8 +188,23 @@ def _add_histogram(hist: np.ndarray, delays: np.ndarray, dt: float) -> np.ndarra
     return add
 
 
-def _block_seed(seed: int, block: int) -> int:
-    return int(np.random.SeedSequence((seed, block)).generate_state(1, np.uint32)[0])
+def _block_generator(seed: int, block: int) -> np.random.Generator:
+    """The generator of one block of one stream: independent of every other block."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence((seed, block))))
+
+
+def _bernoulli_positions(gen: np.random.Generator, start: int, stop: int,
+                         p: float) -> np.ndarray:
+    """Positions in [start, stop) each kept with probability p (geometric gaps)."""
+    mean = (stop - start) * p
+    chunk = int(mean + 5.0 * np.sqrt(mean) + 64)
+    parts = []
+    position = start - 1
+    while position < stop - 1:
+        pos = position + np.cumsum(gen.geometric(p, size=chunk))
+        position = int(pos[-1])
+        parts.append(pos[pos < stop])
+    return np.concatenate(parts)
 
 
 # -- deciding ---------------------------------------------------------------------------
@@ -273,84 +292,21 @@ def _parameter(value, nan_default: float | None) -> GeneratedParameter | None:
     return GeneratedParameter(kind, args, lazy=value)
 
 
-# -- kernels ----------------------------------------------------------------------------
-@njit(cache=True)
-def _seed(seed):
-    np.random.seed(seed)
-
-
-@njit(cache=True)
-def _keep(i, j, self_rule):
-    if self_rule == SELF_DROPPED:
-        return i != j
-    if self_rule == SELF_NO_MUTUAL:
-        return i > j
-    return True
-
-
-@njit(cache=True)
-def _pairs(rule, lo, hi, n_post, p, capacity, self_rule, pre, post):
-    """Fill (pre, post) for source rows [lo, hi); return the count (-1: over capacity).
-
-    All-to-all: every pair. Fixed probability: per row, the positions of a Bernoulli(p)
-    process over the targets (geometric gaps). Fixed total number: the block's ``capacity``
-    pairs, each a uniform row of the block and a uniform target, grouped by row."""
-    m = 0
-    if rule == ALL_TO_ALL:
-        for i in range(lo, hi):
-            for j in range(n_post):
-                if _keep(i, j, self_rule):
-                    pre[m] = i
-                    post[m] = j
-                    m += 1
-    elif rule == PROBABILITY:
-        for i in range(lo, hi):
-            j = np.random.geometric(p) - 1
-            while j < n_post:
-                if _keep(i, j, self_rule):
-                    if m == capacity:
-                        return -1
-                    pre[m] = i
-                    post[m] = j
-                    m += 1
-                j += np.random.geometric(p)
-    else:
-        per_row = np.zeros(hi - lo, dtype=np.int64)
-        for _ in range(capacity):
-            per_row[np.random.randint(0, hi - lo)] += 1
-        for r in range(hi - lo):
-            i = lo + r
-            for _ in range(per_row[r]):
-                j = np.random.randint(0, n_post)
-                if _keep(i, j, self_rule):
-                    pre[m] = i
-                    post[m] = j
-                    m += 1
-    return m
-
-
-@njit(cache=True)
-def _draw(kind, args, out):
-    """``out.size`` draws of a distribution with parameters ``args`` (PyNN's names, in the
-    order of ``_KINDS``); normal_clipped redraws values outside [low, high] as PyNN does."""
-    a, b, c, d = args[0], args[1], args[2], args[3]
-    for i in range(out.size):
-        if kind == UNIFORM:
-            out[i] = np.random.uniform(a, b)
-        elif kind == NORMAL:
-            out[i] = np.random.normal(a, b)
-        elif kind == NORMAL_CLIPPED:
-            v = np.random.normal(a, b)
-            while v < c or v > d:
-                v = np.random.normal(a, b)
-            out[i] = v
-        elif kind == NORMAL_CLIPPED_TO_BOUNDARY:
-            out[i] = min(max(np.random.normal(a, b), c), d)
-        else:
-            out[i] = np.random.exponential(a)
-
-
-@njit(cache=True)
-def _count_into(post, counts):
-    for j in post:
-        counts[j] += 1
+# -- draws -------------------------------------------------------------------------------
+def _draw(gen: np.random.Generator, kind: int, args: np.ndarray, n: int) -> np.ndarray:
+    """``n`` draws of a distribution with parameters ``args`` (PyNN's names, in the order
+    of ``_KINDS``); normal_clipped redraws values outside [low, high] as PyNN does."""
+    a, b, c, d = (float(x) for x in args)
+    if kind == UNIFORM:
+        return gen.uniform(a, b, size=n)
+    if kind == EXPONENTIAL:
+        return gen.exponential(a, size=n)
+    out = gen.normal(a, b, size=n)
+    if kind == NORMAL_CLIPPED_TO_BOUNDARY:
+        np.clip(out, c, d, out=out)
+    elif kind == NORMAL_CLIPPED:
+        bad = np.flatnonzero((out < c) | (out > d))
+        while bad.size:
+            out[bad] = gen.normal(a, b, size=bad.size)
+            bad = bad[(out[bad] < c) | (out[bad] > d)]
+    return out

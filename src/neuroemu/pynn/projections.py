@@ -57,6 +57,7 @@ class Projection(common.Projection):
         toolchain.check_projection(self)
         params = connector._parameters_from_synapse_type(self)
         self._generated: GeneratedConnections | None = None
+        self._stored: tuple | None = None
         if getattr(toolchain, "generates_connections", False):
             self._generated = plan(connector, self, params, self._simulator.state.min_delay)
         if self._generated is not None:

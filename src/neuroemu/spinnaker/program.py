@@ -17,7 +17,7 @@ from pyNN import connectors as pc
 from neuroemu.engine.fixedpoint import encode_s1615, kdivk, kdivui
 from neuroemu.errors import DelayExtensionException
 from neuroemu.pynn.cells import resolve
-from neuroemu.pynn.connectors import is_constant_column
+from neuroemu.pynn.connectors import constant_column, is_constant_column
 from neuroemu.pynn.populations import spike_trains
 from neuroemu.spinnaker import cells, kernel, mapping
 from neuroemu.spinnaker.current_sources import build_current_sources
@@ -127,17 +127,20 @@ class ProjectionLayout:
         """The projection's generated connections, or None where they are stored."""
         return self.projection._generated
 
-    def blocks(self):
+    def blocks(self, weights: bool = True):
         """(pre positions, post positions, weights, delays in ms), block by block: one
-        block of the stored arrays, or each generated block in turn."""
+        block of the stored arrays, or each generated block in turn. Without ``weights``
+        the weights are zeros (a generated projection then skips drawing them)."""
         if self.generated is None:
             values = self.projection._values
             yield (self.projection._pre_idx, self.projection._post_idx,
                    np.asarray(values["weight"], dtype=float),
                    np.asarray(values["delay"], dtype=float))
             return
-        for pre, post, values in self.generated.blocks():
-            yield pre, post, values["weight"], values["delay"]
+        names = ("weight", "delay") if weights else ("delay",)
+        for pre, post, values in self.generated.blocks(names):
+            yield (pre, post, values.get("weight", constant_column(0.0, pre.size)),
+                   values["delay"])
 
     def _delay_histogram(self) -> np.ndarray:
         """Connections per delay in ticks (index = ticks) of a generated projection."""

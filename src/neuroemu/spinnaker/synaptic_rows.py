@@ -121,7 +121,7 @@ class RowEncoder:
         tables = self.tables(pl)
         scale = np.ascontiguousarray(self.scales[:, pl.synapse_type])
         done = 0
-        for pre, post, weights, delays in pl.blocks():  # one block unless generated
+        for pre, post, weights, delays in pl.blocks(weights=not count_only):
             _encode(count_only, pre, post, weights, delays, pl.dt, pl.synapse_type,
                     *tables, self.slots, self.atom_bits, self.type_bits, scale,
                     self.dc_base, self.dc_key0, self.dc_lo, self.dc_n, per_key, words, wcore,

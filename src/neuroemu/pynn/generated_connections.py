@@ -19,6 +19,7 @@ host-built (stored) path gives for a smaller projection.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -136,8 +137,15 @@ class GeneratedConnections:
                            if names is None or name in names}
 
     def blocks(self, names=None):
-        for b in range(self.n_blocks):
-            yield self.block(b, names)
+        """Every block in order; the next one is generated on a second thread while the
+        caller works on the current one (numpy's generators release the GIL)."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(self.block, 0, names) if self.n_blocks else None
+            for b in range(self.n_blocks):
+                current = pending.result()
+                if b + 1 < self.n_blocks:
+                    pending = pool.submit(self.block, b + 1, names)
+                yield current
 
     def materialise(self) -> tuple[np.ndarray, np.ndarray, dict]:
         """The whole connection list (what a stored projection keeps)."""

@@ -129,7 +129,7 @@ class RowEncoder:
             done += pre.size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_atom, pre_core,
             pre_layout, post_core, post_local, post_layout, slots, atom_bits, type_bits,
             scale, dc_base, dc_key0, dc_lo, dc_n, per_key, words, wcore, wflag, worigin,
@@ -229,26 +229,50 @@ def _delay_entries(program, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _order_key(a, b, words, wcore, wflag, worigin, any_plastic):
-    """Order the words of one key by (core, static before plastic), stably."""
+def _order_key(a, b, words, wcore, wflag, worigin, any_plastic, tally, scratch_w, scratch_o):
+    """Order the words of one key by (core, static before plastic), stably: a counting
+    sort over the key's range of row classes (``tally``: zeros, at least as long as the
+    class range; scratch arrays at least as long as the key)."""
+    first = np.int64(wcore[a]) * 2 + (wflag[a] if any_plastic else 0)
+    lowest = first
+    highest = first
     ordered = True
+    prev = first
     for i in range(a + 1, b):
-        prev = np.int64(wcore[i - 1]) * 2 + (wflag[i - 1] if any_plastic else 0)
         this = np.int64(wcore[i]) * 2 + (wflag[i] if any_plastic else 0)
         if this < prev:
             ordered = False
-            break
+        prev = this
+        lowest = min(lowest, this)
+        highest = max(highest, this)
     if ordered:
         return
-    comp = wcore[a:b].astype(np.int64) * 2
+    for i in range(a, b):
+        tally[np.int64(wcore[i]) * 2 + (wflag[i] if any_plastic else 0) - lowest + 1] += 1
+    for k in range(1, highest - lowest + 2):
+        tally[k] += tally[k - 1]
+    for i in range(a, b):
+        cls = np.int64(wcore[i]) * 2 + (wflag[i] if any_plastic else 0) - lowest
+        at = tally[cls]
+        tally[cls] = at + 1
+        scratch_w[at] = words[i]
+        if any_plastic:
+            scratch_o[at] = worigin[i]
+    # class k now fills [tally[k - 1], tally[k]) (from 0 for k = 0): rewrite core and flag
+    n = b - a
+    words[a:b] = scratch_w[:n]
     if any_plastic:
-        comp += wflag[a:b]
-    order = np.argsort(comp, kind="mergesort")
-    words[a:b] = words[a:b][order]
-    wcore[a:b] = wcore[a:b][order]
-    if any_plastic:
-        wflag[a:b] = wflag[a:b][order]
-        worigin[a:b] = worigin[a:b][order]
+        worigin[a:b] = scratch_o[:n]
+    start = 0
+    for k in range(highest - lowest + 1):
+        cls = lowest + k
+        for j in range(start, tally[k]):
+            wcore[a + j] = cls // 2
+            if any_plastic:
+                wflag[a + j] = cls % 2
+        start = tally[k]
+    for k in range(highest - lowest + 2):
+        tally[k] = 0
 
 
 @njit(cache=True)
@@ -261,9 +285,18 @@ def _cut_rows(word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plast
     """Rows per key (runs of one core and plasticity), then its delay-extension entries."""
     n_keys = word_ptr.size - 1
     route_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    longest_key = 0
+    for k in range(n_keys):
+        longest_key = max(longest_key, word_ptr[k + 1] - word_ptr[k])
+    n_classes = 2 * (np.int64(wcore.max()) + 1) + 2 if wcore.size else 2
+    tally = np.zeros(n_classes, dtype=np.int64)
+    scratch_w = np.empty(longest_key, dtype=np.uint32)
+    scratch_o = np.empty(longest_key if any_plastic else 0, dtype=np.int64)
     for k in range(n_keys):
         a, b = word_ptr[k], word_ptr[k + 1]
-        _order_key(a, b, words, wcore, wflag, worigin, any_plastic)
+        if b > a:
+            _order_key(a, b, words, wcore, wflag, worigin, any_plastic, tally, scratch_w,
+                       scratch_o)
         n = 0
         for i in range(a, b):
             if i == a or not _same_row(i, wcore, wflag, any_plastic):

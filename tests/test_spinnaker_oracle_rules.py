@@ -27,6 +27,7 @@ import pyNN.neuroemu_spinnaker as sim
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyNN.random import NumpyRNG
 
 from neuroemu.spinnaker import mapping
 
@@ -116,3 +117,26 @@ def test_fixed_number_pre_row_bound_saturates_for_huge_populations(n, bound):
     total = mapping.probable_maximum_selected(n * n, 80 * n, 1.0 / n, 1.0 / 10000.0)
     in_slice = mapping.probable_maximum_selected(n * n, int(total), 256 / n, 1.0 / 100000.0)
     assert (total, in_slice) == bound
+
+
+@pytest.mark.parametrize(("n", "n_pre", "n_post", "atoms"), [
+    (50000, 1000, 2000, 256), (300, 1000, 2000, 256), (10**6, 400, 400, 255)])
+def test_fixed_total_number_row_bound_is_the_multapse_rule(n, n_pre, n_post, atoms):
+    """sPyNNaker 7.4.1 ``MultapseConnector.get_n_connections_from_pre_vertex_maximum``: of
+    ``n`` connections, the binomial bound (chance 1/100 over ``n`` trials) of those falling
+    in a slice of ``atoms`` targets (at least 1), then of those falling in one source's row
+    (probability 1 / n_pre, at least 1), rounded up."""
+    from scipy.stats import binom
+
+    from neuroemu.spinnaker.synaptic_matrix import _connector_bound
+
+    sim.setup(timestep=1.0)
+    pre = sim.Population(n_pre, sim.IF_curr_exp())
+    post = sim.Population(n_post, sim.IF_curr_exp())
+    proj = sim.Projection(pre, post, sim.FixedTotalNumberConnector(n, rng=NumpyRNG(1)),
+                          sim.StaticSynapse(weight=0.1, delay=1.0))
+    prob = 1.0 - 0.01 / n
+    in_slice = max(binom.ppf(prob, n, min(atoms / n_post, 1.0)), 1.0)
+    expected = int(np.ceil(max(binom.ppf(prob, int(in_slice), 1.0 / n_pre), 1.0)))
+    assert _connector_bound(proj, atoms) == expected
+    sim.end()

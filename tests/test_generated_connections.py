@@ -9,6 +9,7 @@ scipy), and maps onto the machine exactly as the same connections stored as a li
 from __future__ import annotations
 
 import numpy as np
+import pyNN.neuroemu_spinnaker as sim
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,6 @@ from pyNN.random import NumpyRNG, RandomDistribution
 from scipy import stats
 
 import neuroemu.pynn.generated_connections as gc
-import pyNN.neuroemu_spinnaker as sim
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_blocks_replay_exactly_and_materialise_is_their_concatenation(machine, s
         pre2, post2, v2 = g.block(b)
         assert np.array_equal(pre1, pre2) and np.array_equal(post1, post2)
         assert np.array_equal(v1["weight"], v2["weight"])
-    pre, post, values = g.materialise()
+    pre, _post, values = g.materialise()
     parts = list(g.blocks())
     assert np.array_equal(pre, np.concatenate([p for p, _, _ in parts]))
     assert np.array_equal(values["weight"], np.concatenate([v["weight"] for _, _, v in parts]))
@@ -255,7 +255,7 @@ def test_summary_holds_the_largest_in_degree_weight_and_delays(machine, small_bl
     proj = _projection(a, a, sim.FixedTotalNumberConnector(20000, rng=rng), weight=w,
                        delay=d)
     g = proj._generated
-    pre, post, values = g.materialise()
+    _pre, post, values = g.materialise()
     assert g.summary.max_in_degree == np.bincount(post).max()
     assert g.summary.abs_max["weight"] == np.abs(values["weight"]).max()
     ticks = np.rint(values["delay"] / 0.1).astype(int)
@@ -312,3 +312,23 @@ def test_generated_and_stored_lists_map_and_run_identically(small_blocks):
     for x, y in zip(machine_g, machine_s):
         assert np.array_equal(x, y)
     assert get_g == get_s
+
+
+def test_reset_and_rerun_regenerate_the_same_network(small_blocks):
+    """After ``reset()`` the machine program is rebuilt from the recipe: same spikes."""
+    sim.setup(timestep=0.1, min_delay=0.1)
+    rng = NumpyRNG(21)
+    src = sim.Population(200, sim.SpikeSourcePoisson(rate=30.0),
+                         additional_parameters={"seed": 2})
+    a = sim.Population(300, sim.IF_curr_exp())
+    a.record("spikes")
+    w = RandomDistribution("uniform", low=0.5, high=1.5, rng=rng)
+    _projection(src, a, sim.FixedTotalNumberConnector(15000, rng=rng), weight=w)
+    runs = []
+    for _ in range(2):
+        sim.run(100.0)
+        runs.append([np.asarray(s) for s in a.get_data().segments[-1].spiketrains])
+        sim.reset()
+    sim.end()
+    assert sum(len(s) for s in runs[0]) > 50
+    assert all(np.array_equal(x, y) for x, y in zip(*runs))

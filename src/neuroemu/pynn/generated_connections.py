@@ -303,18 +303,22 @@ def _parameter(value, nan_default: float | None) -> GeneratedParameter | None:
 # -- draws -------------------------------------------------------------------------------
 def _draw(gen: np.random.Generator, kind: int, args: np.ndarray, n: int) -> np.ndarray:
     """``n`` draws of a distribution with parameters ``args`` (PyNN's names, in the order
-    of ``_KINDS``); normal_clipped redraws values outside [low, high] as PyNN does."""
+    of ``_KINDS``); normal_clipped redraws values outside [low, high] as PyNN does.
+
+    The standard variates are single precision (24-bit mantissa: finer than the machine's
+    16-bit weights and its delay ticks, and about twice as fast to draw), scaled in double.
+    """
     a, b, c, d = (float(x) for x in args)
     if kind == UNIFORM:
-        return gen.uniform(a, b, size=n)
+        return a + (b - a) * gen.random(n, dtype=np.float32)
     if kind == EXPONENTIAL:
-        return gen.exponential(a, size=n)
-    out = gen.normal(a, b, size=n)
+        return a * gen.standard_exponential(n, dtype=np.float32)
+    out = a + b * gen.standard_normal(n, dtype=np.float32)
     if kind == NORMAL_CLIPPED_TO_BOUNDARY:
         np.clip(out, c, d, out=out)
     elif kind == NORMAL_CLIPPED:
         bad = np.flatnonzero((out < c) | (out > d))
         while bad.size:
-            out[bad] = gen.normal(a, b, size=bad.size)
+            out[bad] = a + b * gen.standard_normal(bad.size, dtype=np.float32)
             bad = bad[(out[bad] < c) | (out[bad] > d)]
     return out

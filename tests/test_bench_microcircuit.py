@@ -106,3 +106,23 @@ def test_quick_network_is_in_the_papers_low_rate_state():
             assert full_rate / 2 < rate < 2 * full_rate, (name, rate, full_rate)
     finally:
         sim.end()
+
+
+def test_native_nest_microcircuit_builds_the_suites_network():
+    """``benchmarks/nest_microcircuit.py`` (NEST's own ``fixed_total_number``): the synapse
+    numbers of eq. 1 at the given scale, and every population firing. Runs in its own
+    process, as NEST is never imported next to the emulator."""
+    import importlib.util
+    import json
+    import subprocess
+
+    if importlib.util.find_spec("nest") is None:
+        pytest.skip("NEST is not installed (the `reference` extra)")
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "nest_microcircuit.py"
+    proc = subprocess.run([sys.executable, str(script), "--scale", "0.01", "--duration",
+                           "200", "--threads", "1"], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["n_synapses"] == int(mc.synapse_numbers(0.01).sum())
+    assert all(rate > 0.0 for rate in result["rates_hz"].values())

@@ -140,3 +140,24 @@ def test_fixed_total_number_row_bound_is_the_multapse_rule(n, n_pre, n_post, ato
     expected = int(np.ceil(max(binom.ppf(prob, int(in_slice), 1.0 / n_pre), 1.0)))
     assert _connector_bound(proj, atoms) == expected
     sim.end()
+
+
+@pytest.mark.parametrize(("n", "n_post"), [(45_000, 2068), (1, 10), (1_000_000, 500)])
+def test_fixed_total_number_in_degree_bound_is_the_multapse_rule(n, n_post):
+    """sPyNNaker 7.4.1 ``MultapseConnector.get_n_connections_to_post_vertex_maximum``, the
+    in-degree the ring-buffer shift is sized for: the binomial bound (chance 1/100 over
+    ``n`` trials) of the ``n`` connections landing on one target (probability 1 / n_post)."""
+    from scipy.stats import binom
+
+    from neuroemu.spinnaker.program import Mapping
+
+    sim.setup(timestep=1.0)
+    pre = sim.Population(300, sim.IF_curr_exp())
+    post = sim.Population(n_post, sim.IF_curr_exp())
+    proj = sim.Projection(pre, post, sim.FixedTotalNumberConnector(n, rng=NumpyRNG(1)),
+                          sim.StaticSynapse(weight=0.1, delay=1.0))
+    m = sim.simulator.state.toolchain.mapping
+    assert isinstance(m, Mapping)
+    expected = int(binom.ppf(1.0 - 0.01 / n, n, 1.0 / n_post))
+    assert m._max_in_degree(proj, m.projections[id(proj)]) == expected
+    sim.end()

@@ -71,9 +71,8 @@ class GeneratedParameter:
 @dataclass
 class ConnectionSummary:
     """What the toolchain needs before it encodes anything, gathered in the creation pass:
-    the largest in-degree, each parameter's largest magnitude, and the delays per tick."""
+    each parameter's largest magnitude, and the delays per tick."""
 
-    max_in_degree: int = 0
     abs_max: dict = field(default_factory=dict)
     delay_ticks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -164,22 +163,19 @@ class GeneratedConnections:
     def summarise(self, dt: float, check) -> None:
         """The creation pass: count every block's connections, check their values with
         ``check(values)`` (the projection's safe checks) and fill :attr:`summary`."""
-        in_degree = np.zeros(self.n_post, dtype=np.int64)
         abs_max = dict.fromkeys(self.parameters, 0.0)
         delay_ticks = np.zeros(1, dtype=np.int64)
-        for b in range(self.n_blocks):
-            pre, post, values = self.block(b)
+        for b, (pre, _, values) in enumerate(self.blocks()):
             self.counts[b] = pre.size
             if not pre.size:
                 continue
             check(values)
-            in_degree += np.bincount(post, minlength=self.n_post)
             for name, column in values.items():
                 sample = column[:1] if column.strides == (0,) else column
                 abs_max[name] = max(abs_max[name], float(np.abs(sample).max()))
             if "delay" in values:
                 delay_ticks = _add_histogram(delay_ticks, values["delay"], dt)
-        self.summary = ConnectionSummary(int(in_degree.max(initial=0)), abs_max, delay_ticks)
+        self.summary = ConnectionSummary(abs_max, delay_ticks)
 
 
 def _add_histogram(hist: np.ndarray, delays: np.ndarray, dt: float) -> np.ndarray:

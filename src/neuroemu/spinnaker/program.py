@@ -177,10 +177,9 @@ class ProjectionLayout:
         return float(self.generated.summary.abs_max[name])
 
     def max_in_degree(self) -> int:
-        """Most connections onto one target cell."""
-        if self.generated is None:
-            return int(np.bincount(self.projection._post_idx).max())
-        return self.generated.summary.max_in_degree
+        """Most connections onto one target cell (of a stored projection: the generated
+        ones have connectors whose bound is analytic)."""
+        return int(np.bincount(self.projection._post_idx).max())
 
     def _parts(self, mapping_: Mapping) -> list:
         """[(post layout, selection of its connections)]: a slice for a projection onto
@@ -283,6 +282,9 @@ class Mapping:
                 chance=mapping.FIXED_PROBABILITY_CHANCE))
         if pl.size == 0:
             return 0
+        if isinstance(conn, pc.FixedTotalNumberConnector):  # sPyNNaker's MultapseConnector
+            n = int(conn.n)
+            return int(mapping.probable_maximum_selected(n, n, 1.0 / proj.post.size))
         return pl.max_in_degree()  # positions map one-to-one to atoms
 
     def post_parts(self, pl: ProjectionLayout) -> list:

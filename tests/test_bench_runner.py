@@ -68,6 +68,18 @@ def test_record_is_harvested(suite_dir, tmp_path):
     assert outcome.record_path.with_suffix(".log").exists()
 
 
+def test_relative_output_is_the_callers_folder(suite_dir, tmp_path, monkeypatch):
+    """The task runs in the suite's folder; a relative ``--output`` still means the
+    folder ``neuroemu bench`` was called from."""
+    caller = tmp_path / "elsewhere"
+    caller.mkdir()
+    monkeypatch.chdir(caller)
+    outcome = run_task(_task("3"), "neuroemu_spinnaker", suite_dir, Path("results"),
+                       timeout=60)
+    assert outcome.status == OK, outcome.message
+    assert outcome.record_path == caller / "results" / "neuroemu_spinnaker" / "Toy_t1.json"
+
+
 @pytest.mark.parametrize("args, message", [
     ("3 crash", "exit 1: deliberate failure"),
     ("3 norecord", "wrote no record"),

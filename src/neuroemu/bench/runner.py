@@ -68,7 +68,7 @@ def needs_warmup(system: str | None) -> bool:
 def warm_up(system: str, output: Path, timeout: float) -> Warmup:
     """Run the warm-up network on ``system`` in a subprocess (log and mapping reports in
     ``<output>/<system>/``); never raises, the :class:`Warmup` says what happened."""
-    folder = Path(output) / system
+    folder = Path(output).resolve() / system
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "warmup.log"
     argv = [sys.executable, "-m", "neuroemu.bench.warmup", system]
@@ -164,7 +164,8 @@ def run_task(task: Task, system: str | None, suite_dir: Path, output: Path,
         if missing:
             return Outcome(task, system, SKIPPED,
                            f"{system} not installed (cannot import {', '.join(missing)})")
-    record = record_path_for(output, task, system)
+    # absolute: the task runs in the suite's folder, not in the caller's
+    record = record_path_for(Path(output).resolve(), task, system)
     record.parent.mkdir(parents=True, exist_ok=True)
     record.unlink(missing_ok=True)
     log = record.with_suffix(".log")

@@ -80,7 +80,7 @@ import numpy as np
 from numba import njit
 
 from neuroemu.engine.fixedpoint import expk
-from neuroemu.engine.kiss64 import kiss64_next, kiss_seeds_for_slices
+from neuroemu.engine.kiss64 import kiss64_next, kiss64_step, kiss_seeds_for_slices
 
 __all__ = [
     "FIELD_NAMES",
@@ -412,20 +412,33 @@ def _slow_time_to_spike(mean_isi, state):
     return (value * mean_isi) & np.int64(0xFFFFFFFF)
 
 
-@njit(cache=True)
-def _fast_num_spikes(exp_minus_lambda, state):
-    """Knuth's method on u0.32 products; exp_minus_lambda is a uint64 holding u0.32 bits."""
+@njit(cache=True, inline="always")
+def _fast_num_spikes(exp_minus_lambda, x, y, z, c):
+    """Knuth's method on u0.32 products; exp_minus_lambda is a uint64 holding u0.32 bits.
+    The KISS state words are passed and returned in registers: ``(count, x, y, z, c)``."""
     if exp_minus_lambda == np.uint64(0):
-        return np.int64(0)
+        return np.int64(0), x, y, z, c
     p = np.uint64(0xFFFFFFFF)  # UFRACT_CONST(1.0): the largest u0.32
-    k = np.int64(0)
+    k = np.int64(-1)
     while True:
         k += 1
-        u = np.uint64(kiss64_next(state))
+        x, y, z, c, u = kiss64_step(x, y, z, c)
         p = (p * u) >> np.uint64(32)
         if not (p > exp_minus_lambda):
-            break
-    return k - 1
+            return k, x, y, z, c
+
+
+@njit(cache=True, inline="always")
+def _load_kiss(state):
+    return np.uint64(state[0]), np.uint64(state[1]), np.uint64(state[2]), np.uint64(state[3])
+
+
+@njit(cache=True, inline="always")
+def _store_kiss(state, x, y, z, c):
+    state[0] = np.uint32(x)
+    state[1] = np.uint32(y)
+    state[2] = np.uint32(z)
+    state[3] = np.uint32(c)
 
 
 @njit(cache=True)
@@ -457,25 +470,33 @@ def poisson_core_tick(tick, core, slice_bounds, start_ticks, end_ticks, is_fast,
     lo = slice_bounds[core]
     hi = slice_bounds[core + 1]
     t = np.int64(tick)
+    # the KISS words stay in registers through the fast (Knuth) sources, the common case;
+    # the rarer slow and Gaussian sources draw through the array
+    x, y, z, c = _load_kiss(state)
     for i in range(lo, hi):
         n = np.int64(0)
         if t >= start_ticks[i] and t < end_ticks[i]:
             if is_fast[i] != 0:
                 sl = np.int64(sqrt_lambda[i])
                 if sl > 0:
+                    _store_kiss(state, x, y, z, c)
                     n = _faster_num_spikes(sl, state)
+                    x, y, z, c = _load_kiss(state)
                 else:
-                    n = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), state)
+                    n, x, y, z, c = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), x, y, z, c)
             else:
                 isi = np.int64(mean_isi_ticks[i])
                 if isi != 0:
+                    _store_kiss(state, x, y, z, c)
                     tts = np.int64(time_to_spike[i])
                     while tts < ISI_SCALE_FACTOR:
                         n += 1
                         tts = (tts + _slow_time_to_spike(isi, state)) & np.int64(0xFFFFFFFF)
                     tts -= ISI_SCALE_FACTOR
                     time_to_spike[i] = np.uint32(tts)
+                    x, y, z, c = _load_kiss(state)
         counts_out[i] = n
+    _store_kiss(state, x, y, z, c)
 
 
 @njit(cache=True)

@@ -31,9 +31,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from neuroemu.spinnaker.faults import route_packets
-
-# the neuron layout stays importable as kernel.X
+# the core table and the neuron layout stay importable as kernel.X
+from neuroemu.spinnaker.core_table import *
+from neuroemu.spinnaker.direct_delivery import (
+    count_packets,
+    direct_rows,
+    direct_sources,
+    static_row,
+)
+from neuroemu.spinnaker.faults import NET_SENT, route_packets
 from neuroemu.spinnaker.neuron_layout import *
 from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
 from neuroemu.spinnaker.neuron_update import (
@@ -51,24 +57,10 @@ from neuroemu.spinnaker.neuron_update import (
 from neuroemu.spinnaker.poisson import poisson_core_tick
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
-# core kinds
-NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
-# columns of the per-core integer table
-(C_KIND, C_LO, C_HI, C_MODEL, C_RING_OFF, C_IDX_BITS, C_DELAY_MASK, C_SHIFT0, C_SHIFT1,
- C_SHIFT2, C_INBOX_OFF, C_OUT_OFF, C_SUB, C_AUX_OFF, C_AUX_LEN, C_SLOTS, C_STAGES, C_INPUT,
- C_N_TYPES, C_TYPE_BITS, C_STDP) = range(21)
-# C_SUB: Poisson core -> index among Poisson cores; delay core -> its first stage key.
-# C_AUX_OFF/C_AUX_LEN: Poisson -> first Poisson atom; array core -> its event range;
-# delay core -> offset and length (ticks) of its spike history.
-# C_N_TYPES: synapse types (2, or 3 for dual excitatory); the last one is inhibitory.
-# C_STDP: index of the core's STDP rule, -1 if it has no plastic synapses.
-N_CORE_COLS = 21
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
 PARALLEL_MIN_NEURONS = 20000
 # ... and the number of groups of cores the threads share out
 PARALLEL_GROUPS = 16
-# provenance counters per core
-PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
 
 
 @njit(cache=True, _nrt=False)
@@ -108,18 +100,44 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
-                 stdp_tables, recording, work):
-    """One tick of neuron core ``c``: its inbox rows into the ring buffer, then the neuron
-    update (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and
-    constants ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores
-    (hence the tuples): a call passing its ~50 arrays costs more than a small core's
-    update."""
-    inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n = inbox
-    out_key, out_cnt, out_n = outbox
-    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
+def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
+                ti_bits, dmask):
+    """Inbox entries [e_from, e_to) of neuron core ``c`` into its ring buffer."""
+    inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, _ = inbox
     (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
      wdep, wpar) = stdp_tables
+    ib = cores[c, C_INBOX_OFF]
+    rule = cores[c, C_STDP]
+    for e in range(ib + e_from, ib + e_to):
+        r0 = inbox_row[e]
+        cnt = inbox_cnt[e]
+        shift_time = (inbox_time[e] & dmask) << ti_bits
+        prow = inbox_prow[e]
+        if prow >= 0:
+            for _ in range(cnt):
+                _plastic_row(c, r0, inbox_len[e], prow, inbox_time[e], cores, words,
+                             ring, roff, ring_mask, shift_time, prov, pre_time, pre_trace,
+                             post_n, post_t, post_tr, post_dummy, timing[rule], luts[rule],
+                             lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule])
+        else:
+            static_row(c, r0, inbox_len[e], cnt, shift_time, words, ring, roff, ring_mask,
+                       prov)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
+                 stdp_tables, recording, work, direct):
+    """One tick of neuron core ``c``: its inbox rows and the packets of its direct Poisson
+    sources (``direct``, :mod:`neuroemu.spinnaker.direct_delivery`; none on the ``first``
+    tick of a run) into the ring buffer, then the neuron update
+    (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and constants
+    ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores (hence the tuples): a call passing
+    its ~50 arrays costs more than a small core's update."""
+    inbox_n = inbox[5]
+    out_key, out_cnt, out_n = outbox
+    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
+    _, _, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing, _, _ = \
+        stdp_tables
     rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi = recording
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     roff = cores[c, C_RING_OFF]
@@ -130,34 +148,26 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_
     ring_mask = ((dmask + 1) << ti_bits) - 1
     model = cores[c, C_MODEL]
     input_type = cores[c, C_INPUT]
-    # 1. synaptic rows of the packets routed to this core
-    ib = cores[c, C_INBOX_OFF]
-    rule = cores[c, C_STDP]
-    for e in range(inbox_n[c]):
-        r0 = inbox_row[ib + e]
-        cnt = inbox_cnt[ib + e]
-        shift_time = (inbox_time[ib + e] & dmask) << ti_bits
-        prow = inbox_prow[ib + e]
-        if prow >= 0:
-            for _ in range(cnt):
-                _plastic_row(c, r0, inbox_len[ib + e], prow, inbox_time[ib + e], cores, words,
-                             ring, roff, ring_mask, shift_time, prov, pre_time, pre_trace,
-                             post_n, post_t, post_tr, post_dummy, timing[rule], luts[rule],
-                             lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule])
-            continue
-        # the row is processed cnt times; cnt saturating additions of weight >= 0 end at
-        # min(acc + cnt * weight, 0xFFFF), and the k-th saturates iff acc + k * weight > 0xFFFF
-        for w in range(r0, r0 + inbox_len[ib + e]):
-            word = np.int64(words[w])
-            weight = word >> 16
-            idx = roff + (((word & 0xFFFF) + shift_time) & ring_mask)
-            before = np.int64(ring[idx])
-            acc = before + weight * cnt
-            if acc > 0xFFFF:
-                acc = 0xFFFF
-                prov[c, PROV_SATURATED] += cnt - min(cnt, (0xFFFF - before) // weight)
-            ring[idx] = np.uint16(acc)
+    # 1. synaptic rows of the packets routed to this core, in routing order; the packets
+    # of a direct Poisson source sent last tick go where routing would have queued them,
+    # after the entries from lower source cores (split)
+    _, dptr, dsrc, dklo, dkhi, split, counts, route_ptr, word_ptr, route_len, route_core = \
+        direct
+    n_in = inbox_n[c]
+    done = 0
+    if not first:
+        shift_time = ((t - 1) & dmask) << ti_bits
+        for j in range(dptr[c], dptr[c + 1]):
+            _inbox_rows(c, done, split[j], cores, words, ring, inbox, prov, stdp_tables, roff,
+                        ring_mask, ti_bits, dmask)
+            done = split[j]
+            direct_rows(c, dsrc[j], dklo[j], dkhi[j], cores, words, ring, prov, route_ptr,
+                        word_ptr, route_len, route_core, counts[(t - 1) & 1], roff, ring_mask,
+                        shift_time)
+    _inbox_rows(c, done, n_in, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
+                ti_bits, dmask)
     inbox_n[c] = 0
+    split[dptr[c]:dptr[c + 1]] = 0
     # 2. recording and current sources (before the ring slot of this tick is taken)
     cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms, uniform = work
     slot_base = roff + ((t & dmask) << ti_bits)
@@ -186,6 +196,7 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_
             n_spikes = lif_update(st, pr, lo, hi, cur, spiked)
         decay_synapses(st, pr, lo, hi, n_types, input_type)
     # 4. spikes out, in index order
+    rule = cores[c, C_STDP]
     ob = cores[c, C_OUT_OFF]
     n_out = 0
     for n in range(lo, hi if n_spikes > 0 else lo):
@@ -305,22 +316,40 @@ def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt,
 
 
 @njit(cache=True, _nrt=False)
-def _cores_tick(c_from, c_to, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
-                poisson_fields, current_sources, stdp_tables, recording, work):
+def _direct_poisson_core(c, t, cores, poisson_fields, counts, sent, prov):
+    """Direct Poisson core (:mod:`neuroemu.spinnaker.direct_delivery`): this tick's spike
+    counts stay in ``counts`` for its target cores; its packets count as sent."""
+    poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, counts)
+    p_lo = cores[c, C_AUX_OFF]
+    n_out = count_packets(counts, p_lo, p_lo + cores[c, C_HI] - cores[c, C_LO])
+    sent[c] += n_out
+    prov[c, PROV_SPIKES] += n_out
+
+
+@njit(cache=True, _nrt=False)
+def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox, outbox, prov,
+                sources, poisson_fields, current_sources, stdp_tables, recording, work, direct,
+                sent):
     """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
     state, so cores may run in any order or in parallel. (One call for many cores: a call
-    passing this many arrays costs about as much as a small core's update.)"""
+    passing this many arrays costs about as much as a small core's update.) ``first`` and
+    ``last``: first and last tick of the run (direct Poisson cores send normally on the
+    last)."""
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
     arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts = sources
+    is_direct, counts = direct[0], direct[6]
     for c in range(c_from, c_to):
         kind = cores[c, C_KIND]
         if kind == NEURON_CORE:
-            _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov,
-                         current_sources, stdp_tables, recording, work)
+            _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov,
+                         current_sources, stdp_tables, recording, work, direct)
         elif kind == POISSON_CORE:
-            _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n,
-                          prov)
+            if is_direct[c] and not last:
+                _direct_poisson_core(c, t, cores, poisson_fields, counts[t & 1], sent, prov)
+            else:
+                _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt,
+                              out_n, prov)
         elif kind == ARRAY_CORE:
             _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
                         out_n)
@@ -377,6 +406,9 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts)
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
+    direct = direct_sources(cores, route_ptr, route_core, route_prow, net, rec_spike_col,
+                            poisson_counts.size) + (route_ptr, word_ptr, route_len, route_core)
+    sent = net[NET_SENT]
     n_neurons = 0
     for c in range(n_cores):
         if cores[c, C_KIND] == NEURON_CORE:
@@ -385,19 +417,23 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     n_groups = min(n_cores, PARALLEL_GROUPS)  # contiguous groups of cores, one call each
     for step in range(n_ticks):
         t = t_start + step
+        first, last = step == 0, step == n_ticks - 1
         # 1. route last tick's packets into the inboxes of their target cores
         route_packets(cores[:, C_INBOX_OFF], pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                       word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
-                      inbox_cnt, inbox_time, inbox_prow, inbox_n, net)
+                      inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct[1], direct[2],
+                      direct[5])
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):
-                _cores_tick(g * n_cores // n_groups, (g + 1) * n_cores // n_groups, t, cores,
-                            st, pr, words, ring, inbox, outbox, prov, sources, poisson_fields,
-                            current_sources, stdp_tables, recording, work)
+                _cores_tick(g * n_cores // n_groups, (g + 1) * n_cores // n_groups, t, first,
+                            last, cores, st, pr, words, ring, inbox, outbox, prov, sources,
+                            poisson_fields, current_sources, stdp_tables, recording, work,
+                            direct, sent)
         else:
-            _cores_tick(0, n_cores, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
-                        poisson_fields, current_sources, stdp_tables, recording, work)
+            _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
+                        prov, sources, poisson_fields, current_sources, stdp_tables, recording,
+                        work, direct, sent)
         # 3. gather packets (core order) for the next tick's routing; record spikes
         _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
                 rec_spike_col, rec_spikes)

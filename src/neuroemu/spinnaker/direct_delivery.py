@@ -38,19 +38,23 @@ from neuroemu.spinnaker.faults import F_ON
 
 @njit(cache=True, _nrt=False, inline="always")
 def static_row(c, r0, length, cnt, shift_time, words, ring, roff, ring_mask, prov):
-    """A static row of neuron core ``c`` received ``cnt`` times, into its ring buffer:
-    ``cnt`` saturating additions of each weight >= 0 end at min(acc + cnt * weight, 0xFFFF),
-    and the k-th saturates iff acc + k * weight > 0xFFFF (counted in ``prov``)."""
-    for w in range(r0, r0 + length):
-        word = np.int64(words[w])
-        weight = word >> 16
-        idx = roff + (((word & 0xFFFF) + shift_time) & ring_mask)
-        before = np.int64(ring[idx])
-        acc = before + weight * cnt
-        if acc > 0xFFFF:
-            acc = 0xFFFF
-            prov[c, PROV_SATURATED] += cnt - min(cnt, (0xFFFF - before) // weight)
-        ring[idx] = np.uint16(acc)
+    """A static row of neuron core ``c`` received ``cnt`` times, into its ring buffer: the
+    whole row ``cnt`` times over (two words of a row may share a cell), each word a
+    saturating addition at 0xFFFF, counted in ``prov`` (spec §1.4, §4.1). A one-word row
+    takes its ``cnt`` additions at once: they end at min(acc + cnt * weight, 0xFFFF), and
+    the k-th saturates iff acc + k * weight > 0xFFFF."""
+    passes, mult = (1, cnt) if length == 1 else (cnt, 1)
+    for _ in range(passes):
+        for w in range(r0, r0 + length):
+            word = np.int64(words[w])
+            weight = word >> 16
+            idx = roff + (((word & 0xFFFF) + shift_time) & ring_mask)
+            before = np.int64(ring[idx])
+            acc = before + weight * mult
+            if acc > 0xFFFF:
+                acc = 0xFFFF
+                prov[c, PROV_SATURATED] += mult - min(mult, (0xFFFF - before) // weight)
+            ring[idx] = np.uint16(acc)
 
 
 @njit(cache=True)

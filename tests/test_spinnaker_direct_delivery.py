@@ -65,19 +65,24 @@ def _table(kinds, bounds):
     return cores
 
 
-def _plan(cores, routes, prow=None, net=None, recorded=()):
-    """direct_sources on a routing table given as {key: [core, ...]} over keys 0..9."""
+def _plan(cores, routes, prow=None, net=None, recorded=(), lengths=None):
+    """direct_sources on a routing table given as {key: [core, ...]} over keys 0..9, rows
+    of one word unless ``lengths`` ({key: [length, ...]}) says otherwise."""
     n_keys = 10
     ptr = np.zeros(n_keys + 1, dtype=np.int64)
-    core = []
+    word_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    core, length = [], []
     for k in range(n_keys):
         core += routes.get(k, [])
+        length += (lengths or {}).get(k, [1] * len(routes.get(k, [])))
         ptr[k + 1] = len(core)
+        word_ptr[k + 1] = sum(length)
     rec = np.full(n_keys, -1, dtype=np.int64)
     rec[list(recorded)] = 0
     net = net if net is not None else ideal_network(np.zeros(n_keys, np.int64), len(cores), 1)
     prow = np.zeros(0, dtype=np.int32) if prow is None else np.asarray(prow, dtype=np.int32)
-    return direct_sources(cores, ptr, np.array(core, dtype=np.int32), prow, net, rec, 6)
+    return direct_sources(cores, ptr, word_ptr, np.array(core, dtype=np.int32),
+                          np.array(length, dtype=np.int32), prow, net, rec, 6)
 
 
 # neuron cores 0 (atoms 0-1) and 1 (2-3); Poisson cores 2 (keys 4-6) and 3 (keys 7-9)
@@ -87,15 +92,20 @@ ONE_TO_ONE = {4: [0], 5: [0], 6: [1], 7: [1], 8: [1], 9: [1]}
 
 
 def test_one_to_one_poisson_cores_are_direct_with_their_key_ranges():
-    is_direct, dptr, dsrc, dklo, dkhi, split, counts = _plan(CORES, ONE_TO_ONE)
+    is_direct, dptr, dsrc, dklo, dkhi, dense, split, counts = _plan(CORES, ONE_TO_ONE)
     assert is_direct.tolist() == [False, False, True, True]
     # core 0 <- Poisson core 2 (keys 4, 5); core 1 <- core 2 (key 6) and core 3 (7..9)
     assert dptr.tolist() == [0, 1, 3, 3, 3]
     assert dsrc.tolist() == [2, 2, 3]
     assert dklo.tolist() == [4, 6, 7]
     assert dkhi.tolist() == [6, 7, 10]
+    assert dense.tolist() == [True, True, True]
     assert split.tolist() == [0, 0, 0]
     assert counts.shape == (2, 6)
+    # a key without synapse (8) or with a two-word row (9) leaves the pair direct, not dense
+    sparse = {k: v for k, v in ONE_TO_ONE.items() if k != 8}
+    assert _plan(CORES, sparse)[5].tolist() == [True, True, False]
+    assert _plan(CORES, ONE_TO_ONE, lengths={9: [2]})[5].tolist() == [True, True, False]
 
 
 def test_cores_that_need_the_router_are_not_direct():
@@ -149,6 +159,7 @@ def _run(record_sources: bool, chunks):
     for ms in chunks:
         sim.run(ms)
     toolchain = sim.simulator.state.toolchain
+    prog = toolchain._program
     result = {
         "a": [st.magnitude.tolist() for st in a.get_data("spikes").segments[0].spiketrains],
         "b": [st.magnitude.tolist() for st in b.get_data("spikes").segments[0].spiketrains],
@@ -157,10 +168,9 @@ def _run(record_sources: bool, chunks):
         "spikes_sent": toolchain.provenance["spikes_sent"],
         "routed": toolchain.machine_stage.network["packets_routed"],
         "direct": direct_sources(
-            toolchain._program.cores, toolchain._program.route_ptr,
-            toolchain._program.route_core, toolchain._program.route_prow,
-            ideal_network(np.zeros(1, np.int64), toolchain._program.cores.shape[0], 1),
-            np.full(toolchain._program.route_ptr.size, -1, np.int64), 1)[0].sum(),
+            prog.cores, prog.route_ptr, prog.word_ptr, prog.route_core, prog.route_len,
+            prog.route_prow, ideal_network(np.zeros(1, np.int64), prog.cores.shape[0], 1),
+            np.full(prog.route_ptr.size, -1, np.int64), 1)[0].sum(),
     }
     sim.end()
     return result

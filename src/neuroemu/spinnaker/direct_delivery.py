@@ -58,13 +58,14 @@ def static_row(c, r0, length, cnt, shift_time, words, ring, roff, ring_mask, pro
 
 
 @njit(cache=True)
-def direct_sources(cores, route_ptr, route_core, route_prow, net, rec_spike_col,
-                   n_poisson_atoms):
+def direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
+                   rec_spike_col, n_poisson_atoms):
     """The direct Poisson cores of a run (module docstring): returns
-    ``(is_direct, dptr, dsrc, dklo, dkhi, split, counts)`` where ``is_direct[p]`` flags
-    Poisson core p, the direct sources of neuron core c are ``dsrc[dptr[c]:dptr[c + 1]]``
-    (ascending) with the key range ``[dklo, dkhi)`` of the source's keys reaching c,
-    ``split`` is per (core, source) pair and ``counts`` the two spike-count buffers."""
+    ``(is_direct, dptr, dsrc, dklo, dkhi, dense, split, counts)`` where ``is_direct[p]``
+    flags Poisson core p, the direct sources of neuron core c are ``dsrc[dptr[c]:dptr[c +
+    1]]`` (ascending) with the key range ``[dklo, dkhi)`` of the source's keys reaching c,
+    ``dense`` flags pairs whose keys each have one one-word row, the words in key order
+    (one-to-one), ``split`` is per pair and ``counts`` the two spike-count buffers."""
     n_cores = cores.shape[0]
     is_direct = np.zeros(n_cores, dtype=np.bool_)
     n_pairs = np.zeros(n_cores, dtype=np.int64)
@@ -111,17 +112,31 @@ def direct_sources(cores, route_ptr, route_core, route_prow, net, rec_spike_col,
                         dklo[fill[c]] = key
                         fill[c] += 1
                     dkhi[fill[c] - 1] = key + 1
-    return (is_direct, dptr, dsrc, dklo, dkhi, np.zeros(dptr[n_cores], dtype=np.int64),
+    dense = np.ones(dptr[n_cores], dtype=np.bool_)
+    for j in range(dptr[n_cores]):
+        for key in range(dklo[j], dkhi[j]):
+            r = route_ptr[key]
+            if route_ptr[key + 1] == r or route_len[r] != 1 or (
+                    word_ptr[key] != word_ptr[dklo[j]] + key - dklo[j]):
+                dense[j] = False
+    return (is_direct, dptr, dsrc, dklo, dkhi, dense, np.zeros(dptr[n_cores], dtype=np.int64),
             np.zeros((2, max(1, n_poisson_atoms)), dtype=np.int32))
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def direct_rows(c, src, key_lo, key_hi, cores, words, ring, prov, route_ptr, word_ptr,
+def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_ptr, word_ptr,
                 route_len, route_core, counts, roff, ring_mask, shift_time):
     """The packets Poisson core ``src`` sent to neuron core ``c`` last tick (spike counts in
     ``counts``, keys in [key_lo, key_hi); ``shift_time``: the send tick's ring offset), in
-    key order as routing queues them."""
+    key order as routing queues them. A ``dense`` pair runs without branches on the count:
+    a silent atom's one-word row adds 0, which leaves the cell and the counter as they are."""
     p_off = cores[src, C_AUX_OFF] - cores[src, C_LO]
+    if dense:
+        w_off = word_ptr[key_lo] - key_lo
+        for key in range(key_lo, key_hi):
+            static_row(c, w_off + key, 1, counts[p_off + key], shift_time, words, ring, roff,
+                       ring_mask, prov)
+        return
     for key in range(key_lo, key_hi):
         cnt = counts[p_off + key]
         if cnt > 0 and route_ptr[key + 1] > route_ptr[key]:

@@ -31,6 +31,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from neuroemu.engine.prefetch import prefetch
+
 # the core table and the neuron layout stay importable as kernel.X
 from neuroemu.spinnaker.core_table import *
 from neuroemu.spinnaker.direct_delivery import (
@@ -61,6 +63,8 @@ from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_
 PARALLEL_MIN_NEURONS = 20000
 # ... and the number of groups of cores the threads share out
 PARALLEL_GROUPS = 16
+# inbox entries between a synaptic row's prefetch and its processing
+PREFETCH_AHEAD = 2
 
 
 @njit(cache=True, _nrt=False)
@@ -102,13 +106,17 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
 @njit(cache=True, _nrt=False, inline="always")
 def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
                 ti_bits, dmask):
-    """Inbox entries [e_from, e_to) of neuron core ``c`` into its ring buffer."""
+    """Inbox entries [e_from, e_to) of neuron core ``c`` into its ring buffer. The rows lie
+    anywhere in ``words`` (gigabytes at full scale): the start of the row PREFETCH_AHEAD
+    entries on is prefetched, so its cache and TLB misses overlap this row's additions."""
     inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, _ = inbox
     (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
      wdep, wpar) = stdp_tables
     ib = cores[c, C_INBOX_OFF]
     rule = cores[c, C_STDP]
     for e in range(ib + e_from, ib + e_to):
+        if e + PREFETCH_AHEAD < ib + e_to:
+            prefetch(words, inbox_row[e + PREFETCH_AHEAD])
         r0 = inbox_row[e]
         cnt = inbox_cnt[e]
         shift_time = (inbox_time[e] & dmask) << ti_bits
@@ -151,8 +159,8 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
     # 1. synaptic rows of the packets routed to this core, in routing order; the packets
     # of a direct Poisson source sent last tick go where routing would have queued them,
     # after the entries from lower source cores (split)
-    _, dptr, dsrc, dklo, dkhi, split, counts, route_ptr, word_ptr, route_len, route_core = \
-        direct
+    _, dptr, dsrc, dklo, dkhi, dense, split, counts, route_ptr, word_ptr, route_len, \
+        route_core = direct
     n_in = inbox_n[c]
     done = 0
     if not first:
@@ -161,7 +169,7 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
             _inbox_rows(c, done, split[j], cores, words, ring, inbox, prov, stdp_tables, roff,
                         ring_mask, ti_bits, dmask)
             done = split[j]
-            direct_rows(c, dsrc[j], dklo[j], dkhi[j], cores, words, ring, prov, route_ptr,
+            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov, route_ptr,
                         word_ptr, route_len, route_core, counts[(t - 1) & 1], roff, ring_mask,
                         shift_time)
     _inbox_rows(c, done, n_in, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
@@ -338,7 +346,7 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
     arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts = sources
-    is_direct, counts = direct[0], direct[6]
+    is_direct, counts = direct[0], direct[7]
     for c in range(c_from, c_to):
         kind = cores[c, C_KIND]
         if kind == NEURON_CORE:
@@ -406,8 +414,9 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts)
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
-    direct = direct_sources(cores, route_ptr, route_core, route_prow, net, rec_spike_col,
-                            poisson_counts.size) + (route_ptr, word_ptr, route_len, route_core)
+    direct = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
+                            rec_spike_col, poisson_counts.size) + (route_ptr, word_ptr,
+                                                                    route_len, route_core)
     sent = net[NET_SENT]
     n_neurons = 0
     for c in range(n_cores):
@@ -422,7 +431,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
         route_packets(cores[:, C_INBOX_OFF], pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                       word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
                       inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct[1], direct[2],
-                      direct[5])
+                      direct[6])
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):

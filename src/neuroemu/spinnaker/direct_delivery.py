@@ -144,12 +144,3 @@ def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_p
             if route_core[r] == c:
                 static_row(c, word_ptr[key], route_len[r], cnt, shift_time, words, ring, roff,
                            ring_mask, prov)
-
-
-@njit(cache=True, _nrt=False)
-def count_packets(counts, lo, hi):
-    """Packets of a Poisson core's tick: its atoms with a spike count > 0."""
-    n = 0
-    for i in range(lo, hi):
-        n += counts[i] > 0
-    return n

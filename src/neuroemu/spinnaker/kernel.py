@@ -36,7 +36,6 @@ from neuroemu.engine.prefetch import prefetch
 # the core table and the neuron layout stay importable as kernel.X
 from neuroemu.spinnaker.core_table import *
 from neuroemu.spinnaker.direct_delivery import (
-    count_packets,
     direct_rows,
     direct_sources,
     static_row,
@@ -327,9 +326,7 @@ def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt,
 def _direct_poisson_core(c, t, cores, poisson_fields, counts, sent, prov):
     """Direct Poisson core (:mod:`neuroemu.spinnaker.direct_delivery`): this tick's spike
     counts stay in ``counts`` for its target cores; its packets count as sent."""
-    poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, counts)
-    p_lo = cores[c, C_AUX_OFF]
-    n_out = count_packets(counts, p_lo, p_lo + cores[c, C_HI] - cores[c, C_LO])
+    n_out = poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, counts)
     sent[c] += n_out
     prov[c, PROV_SPIKES] += n_out
 

@@ -464,7 +464,8 @@ def poisson_core_tick(tick, core, slice_bounds, start_ticks, end_ticks, is_fast,
     """Advance every source of ``core`` by one timer tick (machine ``time == tick``).
 
     Writes the spike count of each source of the slice into ``counts_out[atom]`` (0 when
-    silent; may exceed 1). Mutates ``time_to_spike`` and ``kiss_state[core]``.
+    silent; may exceed 1) and returns the number of sources that spiked (the core's
+    packets). Mutates ``time_to_spike`` and ``kiss_state[core]``.
     """
     state = kiss_state[core]
     lo = slice_bounds[core]
@@ -473,6 +474,7 @@ def poisson_core_tick(tick, core, slice_bounds, start_ticks, end_ticks, is_fast,
     # the KISS words stay in registers through the fast (Knuth) sources, the common case;
     # the rarer slow and Gaussian sources draw through the array
     x, y, z, c = _load_kiss(state)
+    n_spiking = 0
     for i in range(lo, hi):
         n = np.int64(0)
         if t >= start_ticks[i] and t < end_ticks[i]:
@@ -496,7 +498,9 @@ def poisson_core_tick(tick, core, slice_bounds, start_ticks, end_ticks, is_fast,
                     time_to_spike[i] = np.uint32(tts)
                     x, y, z, c = _load_kiss(state)
         counts_out[i] = n
+        n_spiking += n > 0
     _store_kiss(state, x, y, z, c)
+    return n_spiking
 
 
 @njit(cache=True)

@@ -62,8 +62,10 @@ from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_
 PARALLEL_MIN_NEURONS = 20000
 # ... and the number of groups of cores the threads share out
 PARALLEL_GROUPS = 16
-# inbox entries between a synaptic row's prefetch and its processing
-PREFETCH_AHEAD = 2
+# inbox entries between a synaptic row's prefetch and its processing, and the words of
+# the row prefetched (in 64-byte lines of 16 words)
+PREFETCH_AHEAD = 4
+PREFETCH_WORDS = 64
 
 
 @njit(cache=True, _nrt=False)
@@ -115,7 +117,9 @@ def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, r
     rule = cores[c, C_STDP]
     for e in range(ib + e_from, ib + e_to):
         if e + PREFETCH_AHEAD < ib + e_to:
-            prefetch(words, inbox_row[e + PREFETCH_AHEAD])
+            ahead = inbox_row[e + PREFETCH_AHEAD]
+            for line in range(0, min(inbox_len[e + PREFETCH_AHEAD], PREFETCH_WORDS), 16):
+                prefetch(words, ahead + line)
         r0 = inbox_row[e]
         cnt = inbox_cnt[e]
         shift_time = (inbox_time[e] & dmask) << ti_bits

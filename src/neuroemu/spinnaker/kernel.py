@@ -241,9 +241,11 @@ def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_
 
 
 @njit(cache=True, _nrt=False)
-def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
+def _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
                 out_cnt, out_n):
-    """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots."""
+    """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots.
+    ``busy`` (:func:`_busy_history`) flags the history rows holding a spike, so the rows of
+    silent ticks (most of them) are not scanned."""
     n_here = cores[c, C_HI] - cores[c, C_LO]
     slots = cores[c, C_SLOTS]
     stages = cores[c, C_STAGES]
@@ -251,8 +253,9 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
     hoff = cores[c, C_AUX_OFF]
     ib = cores[c, C_INBOX_OFF]
     for e in range(inbox_n[c]):
-        local = inbox_row[ib + e] - cores[c, C_LO]
-        hist[hoff + (inbox_time[ib + e] % h_len) * n_here + local] += inbox_cnt[ib + e]
+        base = hoff + (inbox_time[ib + e] % h_len) * n_here
+        hist[base + inbox_row[ib + e] - cores[c, C_LO]] += inbox_cnt[ib + e]
+        busy[base] = True
     inbox_n[c] = 0
     ob = cores[c, C_OUT_OFF]
     key0 = cores[c, C_SUB]
@@ -262,6 +265,8 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
         if t0 < 0:
             break
         base = hoff + (t0 % h_len) * n_here
+        if not busy[base]:
+            continue
         for k in range(n_here):
             cnt = hist[base + k]
             if cnt > 0:
@@ -269,11 +274,28 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
                 out_cnt[ob + n_out] = cnt
                 n_out += 1
     t_old = t - stages * slots
-    if t_old >= 0:
+    if t_old >= 0 and busy[hoff + (t_old % h_len) * n_here]:
         base = hoff + (t_old % h_len) * n_here
         for k in range(n_here):
             hist[base + k] = 0
+        busy[base] = False
     out_n[c] = n_out
+
+
+@njit(cache=True)
+def _busy_history(cores, hist):
+    """Whether each history row of the delay-extension cores holds a spike, flagged at the
+    row's first entry (``hist`` index ``C_AUX_OFF + (tick % h_len) * n_here``)."""
+    busy = np.zeros(max(1, hist.size), dtype=np.bool_)
+    for c in range(cores.shape[0]):
+        if cores[c, C_KIND] == DELAY_CORE:
+            n_here = cores[c, C_HI] - cores[c, C_LO]
+            for row in range(cores[c, C_AUX_LEN]):
+                base = cores[c, C_AUX_OFF] + row * n_here
+                for k in range(n_here):
+                    if hist[base + k] != 0:
+                        busy[base] = True
+    return busy
 
 
 @njit(cache=True)
@@ -346,7 +368,7 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
     last)."""
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
-    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts = sources
+    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, busy = sources
     is_direct, counts = direct[0], direct[7]
     for c in range(c_from, c_to):
         kind = cores[c, C_KIND]
@@ -363,8 +385,8 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
             _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
                         out_n)
         else:
-            _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
-                        out_cnt, out_n)
+            _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox_n,
+                        out_key, out_cnt, out_n)
 
 
 @njit(cache=True, _nrt=False)
@@ -412,7 +434,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     work = _work_arrays(cores, pr, current_sources[0], rec_v_col, rec_ge_col, rec_gi_col)
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
     outbox = (out_key, out_cnt, out_n)
-    sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts)
+    sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts,
+               _busy_history(cores, hist))
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
     direct = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,

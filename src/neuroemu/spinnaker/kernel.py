@@ -55,7 +55,7 @@ from neuroemu.spinnaker.neuron_update import (
     transfer_ring_slot,
     uniform_constants,
 )
-from neuroemu.spinnaker.poisson import poisson_core_tick
+from neuroemu.spinnaker.poisson import knuth_core_tick, knuth_windows, poisson_core_tick
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
@@ -330,29 +330,42 @@ def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
             cs_atoms[:n_cs], uniform)
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def _poisson_counts(c, t, cores, poisson_fields, windows, counts):
+    """This tick's KISS64 spike counts of Poisson core ``c`` into ``counts``; returns the
+    number of packets. Inside the core's :func:`knuth_windows` window, the loop without
+    per-source checks."""
+    sub = cores[c, C_SUB]
+    if windows[0][sub] <= t < windows[1][sub]:
+        return knuth_core_tick(sub, poisson_fields[0], poisson_fields[4], poisson_fields[8],
+                               counts)
+    return poisson_core_tick(t, sub, *poisson_fields, counts)
+
+
 @njit(cache=True, _nrt=False)
-def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n, prov):
+def _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, out_key, out_cnt, out_n,
+                  prov):
     """Poisson core: this tick's KISS64 spike counts, one (multi-spike) packet per atom."""
-    poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, poisson_counts)
+    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, poisson_counts)
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     p_lo = cores[c, C_AUX_OFF]
     ob = cores[c, C_OUT_OFF]
-    n_out = 0
-    for k in range(hi - lo):
+    q = 0
+    for k in range(hi - lo if n_out > 0 else 0):
         cnt = poisson_counts[p_lo + k]
         if cnt > 0:
-            out_key[ob + n_out] = lo + k
-            out_cnt[ob + n_out] = cnt
-            n_out += 1
+            out_key[ob + q] = lo + k
+            out_cnt[ob + q] = cnt
+            q += 1
     out_n[c] = n_out
     prov[c, PROV_SPIKES] += n_out
 
 
 @njit(cache=True, _nrt=False)
-def _direct_poisson_core(c, t, cores, poisson_fields, counts, sent, prov):
+def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, sent, prov):
     """Direct Poisson core (:mod:`neuroemu.spinnaker.direct_delivery`): this tick's spike
     counts stay in ``counts`` for its target cores; its packets count as sent."""
-    n_out = poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, counts)
+    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, counts)
     sent[c] += n_out
     prov[c, PROV_SPIKES] += n_out
 
@@ -368,7 +381,8 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
     last)."""
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
-    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, busy = sources
+    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, busy, win_lo, win_hi = sources
+    windows = (win_lo, win_hi)
     is_direct, counts = direct[0], direct[7]
     for c in range(c_from, c_to):
         kind = cores[c, C_KIND]
@@ -377,10 +391,11 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
                          current_sources, stdp_tables, recording, work, direct)
         elif kind == POISSON_CORE:
             if is_direct[c] and not last:
-                _direct_poisson_core(c, t, cores, poisson_fields, counts[t & 1], sent, prov)
+                _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], sent,
+                                     prov)
             else:
-                _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt,
-                              out_n, prov)
+                _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, out_key,
+                              out_cnt, out_n, prov)
         elif kind == ARRAY_CORE:
             _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
                         out_n)
@@ -435,7 +450,9 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
     outbox = (out_key, out_cnt, out_n)
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts,
-               _busy_history(cores, hist))
+               _busy_history(cores, hist)) + knuth_windows(
+        poisson_fields[0], poisson_fields[1], poisson_fields[2], poisson_fields[3],
+        poisson_fields[5])
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
     direct = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,

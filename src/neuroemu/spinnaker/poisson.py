@@ -87,6 +87,8 @@ __all__ = [
     "ISI_SCALE_FACTOR",
     "PoissonProgram",
     "build_poisson_program",
+    "knuth_core_tick",
+    "knuth_windows",
     "norminv_urt",
     "poisson_core_tick",
     "poisson_run",
@@ -497,6 +499,41 @@ def poisson_core_tick(tick, core, slice_bounds, start_ticks, end_ticks, is_fast,
                     tts -= ISI_SCALE_FACTOR
                     time_to_spike[i] = np.uint32(tts)
                     x, y, z, c = _load_kiss(state)
+        counts_out[i] = n
+        n_spiking += n > 0
+    _store_kiss(state, x, y, z, c)
+    return n_spiking
+
+
+@njit(cache=True)
+def knuth_windows(slice_bounds, start_ticks, end_ticks, is_fast, sqrt_lambda):
+    """Per core, the ticks [lo, hi) in which every source of the core is active and draws
+    by Knuth's method (fast regime): then :func:`knuth_core_tick` gives the same counts
+    without the per-source checks. An empty window (0, 0) when some source is slow or
+    Gaussian."""
+    n_cores = slice_bounds.shape[0] - 1
+    lo = np.zeros(n_cores, dtype=np.int64)
+    hi = np.zeros(n_cores, dtype=np.int64)
+    for core in range(n_cores):
+        first, end = np.int64(0), np.int64(END_OF_TIME)
+        knuth = True
+        for i in range(slice_bounds[core], slice_bounds[core + 1]):
+            knuth = knuth and is_fast[i] != 0 and sqrt_lambda[i] <= 0
+            first = max(first, np.int64(start_ticks[i]))
+            end = min(end, np.int64(end_ticks[i]))
+        if knuth and first < end:
+            lo[core], hi[core] = first, end
+    return lo, hi
+
+
+@njit(cache=True, _nrt=False)
+def knuth_core_tick(core, slice_bounds, exp_minus_lambda, kiss_state, counts_out):
+    """:func:`poisson_core_tick` of a core inside its :func:`knuth_windows` window."""
+    state = kiss_state[core]
+    x, y, z, c = _load_kiss(state)
+    n_spiking = 0
+    for i in range(slice_bounds[core], slice_bounds[core + 1]):
+        n, x, y, z, c = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), x, y, z, c)
         counts_out[i] = n
         n_spiking += n > 0
     _store_kiss(state, x, y, z, c)

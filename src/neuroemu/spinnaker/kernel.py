@@ -64,7 +64,7 @@ PARALLEL_MIN_NEURONS = 20000
 PARALLEL_GROUPS = 16
 # inbox entries between a synaptic row's prefetch and its processing, and the words of
 # the row prefetched (in 64-byte lines of 16 words)
-PREFETCH_AHEAD = 4
+PREFETCH_AHEAD = 12
 PREFETCH_WORDS = 64
 
 
@@ -108,8 +108,10 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
 def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
                 ti_bits, dmask):
     """Inbox entries [e_from, e_to) of neuron core ``c`` into its ring buffer. The rows lie
-    anywhere in ``words`` (gigabytes at full scale): the start of the row PREFETCH_AHEAD
-    entries on is prefetched, so its cache and TLB misses overlap this row's additions."""
+    anywhere in ``words`` (gigabytes at full scale) and their cells anywhere in the core's
+    ring (tens of kB, hundreds of cores): the start of the row PREFETCH_AHEAD entries on
+    and the ring cells of the next row are prefetched, so their cache misses overlap this
+    row's additions."""
     inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, _ = inbox
     (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
      wdep, wpar) = stdp_tables
@@ -120,6 +122,12 @@ def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, r
             ahead = inbox_row[e + PREFETCH_AHEAD]
             for line in range(0, min(inbox_len[e + PREFETCH_AHEAD], PREFETCH_WORDS), 16):
                 prefetch(words, ahead + line)
+        if e + 1 < ib + e_to:
+            # the ring cells of the next row (its words are in cache by now)
+            nxt = inbox_row[e + 1]
+            nxt_shift = (inbox_time[e + 1] & dmask) << ti_bits
+            for w in range(nxt, nxt + min(inbox_len[e + 1], PREFETCH_WORDS)):
+                prefetch(ring, roff + (((np.int64(words[w]) & 0xFFFF) + nxt_shift) & ring_mask))
         r0 = inbox_row[e]
         cnt = inbox_cnt[e]
         shift_time = (inbox_time[e] & dmask) << ti_bits

@@ -11,6 +11,8 @@ reproducible bit for bit
 * whether the time is covered by one run(100) or by run(50) twice (machine state, ring
   buffers and the Poisson RNG carry over between runs; §4.1 "keeps RNG use identical
   between one run and split runs");
+* with one-to-one Poisson sources delivered directly to their target cores (no router,
+  ``neuroemu.spinnaker.direct_delivery``) in all of the above;
 * after reset(): the state returns to the initial values, ring buffers are flushed and the
   Poisson cores re-read their seeds (§1.4, §4.2), so the first run is reproduced.
 The expected value of each comparison is the other run, not a number from the code.
@@ -41,6 +43,11 @@ NETWORK = textwrap.dedent("""
         inh = sim.Population(20, sim.IF_curr_exp(), label="inh")
         sim.Projection(noise, exc, sim.FixedProbabilityConnector(0.2, rng=NumpyRNG(seed=2)),
                        sim.StaticSynapse(weight=0.6, delay=1.0))
+        # one-to-one Poisson drive: delivered directly (kernel, direct_delivery.py)
+        drive = sim.Population(60, sim.SpikeSourcePoisson(rate=30.0), label="drive",
+                               additional_parameters={"seed": 7, "neurons_per_core": 30})
+        sim.Projection(drive, exc, sim.OneToOneConnector(),
+                       sim.StaticSynapse(weight=0.3, delay=1.0))
         sim.Projection(noise, inh, sim.FixedProbabilityConnector(0.2, rng=NumpyRNG(seed=3)),
                        sim.StaticSynapse(weight=0.6, delay=2.0))
         sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.1, rng=NumpyRNG(seed=4)),

@@ -32,6 +32,7 @@ __all__ = [
     "MARS_C_MAX",
     "create_mars_kiss_seeds",
     "kiss64_next",
+    "kiss64_step",
     "kiss_seeds_for_slices",
 ]
 
@@ -52,14 +53,11 @@ _S22 = np.uint64(22)
 _S32 = np.uint64(32)
 
 
-@njit(cache=True)
-def kiss64_next(state):
-    """Advance ``state`` (uint32[4] = x, y, z, c) in place; return the next uint32 output."""
-    x = np.uint64(state[0])
-    y = np.uint64(state[1])
-    z = np.uint64(state[2])
-    c = np.uint64(state[3])
-
+@njit(cache=True, inline="always")
+def kiss64_step(x, y, z, c):
+    """One KISS64 step on the state words held in registers (uint64 holding uint32 values):
+    returns the new (x, y, z, c) and the output. Hot loops keep the state in locals with
+    this (an array state is reloaded and stored at every draw)."""
     # linear congruential part (mod 2^32)
     x = (_X_MUL * x + _X_ADD) & _M32
     # 32-bit xorshift part
@@ -70,12 +68,19 @@ def kiss64_next(state):
     t = _MWC_A * z + c
     c = t >> _S32
     z = t & _M32
+    return x, y, z, c, (x + y + z) & _M32
 
+
+@njit(cache=True)
+def kiss64_next(state):
+    """Advance ``state`` (uint32[4] = x, y, z, c) in place; return the next uint32 output."""
+    x, y, z, c, out = kiss64_step(np.uint64(state[0]), np.uint64(state[1]),
+                                  np.uint64(state[2]), np.uint64(state[3]))
     state[0] = np.uint32(x)
     state[1] = np.uint32(y)
     state[2] = np.uint32(z)
     state[3] = np.uint32(c)
-    return np.uint32((x + y + z) & _M32)
+    return np.uint32(out)
 
 
 def create_mars_kiss_seeds(rng: np.random.RandomState) -> np.ndarray:

@@ -119,9 +119,12 @@ def _router_passes(chip, config, load, per_chip, counts, rng):
 @njit(cache=True)
 def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
                   route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
-                  inbox_time, inbox_prow, inbox_n, net):
+                  inbox_time, inbox_prow, inbox_n, net, dptr, dsrc, split):
     """Queue last tick's packets in the inboxes of the cores their keys reach: a row's
-    first word for a neuron core, the key itself for a delay-extension core."""
+    first word for a neuron core, the key itself for a delay-extension core. For each direct
+    Poisson source ``dsrc[j]`` of core ``c`` (j in ``dptr[c]:dptr[c + 1]``, see
+    :mod:`neuroemu.spinnaker.direct_delivery`), ``split[j]`` notes how many of the core's
+    entries come from lower source cores (packets arrive in source-core order)."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
      counts, sent, rng, alive) = net
     faulty = config[F_ON] != 0
@@ -157,4 +160,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             inbox_time[slot] = pend_time[q]
             inbox_prow[slot] = route_prow[r] if plastic else -1
             inbox_n[c] += 1
+            for j in range(dptr[c], dptr[c + 1]):
+                if src < dsrc[j]:
+                    split[j] = inbox_n[c]
     pend_n[0] = 0

@@ -31,9 +31,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from neuroemu.spinnaker.faults import route_packets
+from neuroemu.engine.prefetch import prefetch
 
-# the neuron layout stays importable as kernel.X
+# the core table and the neuron layout stay importable as kernel.X
+from neuroemu.spinnaker.core_table import *
+from neuroemu.spinnaker.direct_delivery import (
+    direct_rows,
+    direct_sources,
+    static_row,
+)
+from neuroemu.spinnaker.faults import NET_SENT, route_packets
 from neuroemu.spinnaker.neuron_layout import *
 from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
 from neuroemu.spinnaker.neuron_update import (
@@ -48,27 +55,17 @@ from neuroemu.spinnaker.neuron_update import (
     transfer_ring_slot,
     uniform_constants,
 )
-from neuroemu.spinnaker.poisson import poisson_core_tick
+from neuroemu.spinnaker.poisson import knuth_core_tick, knuth_windows, poisson_core_tick
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
-# core kinds
-NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
-# columns of the per-core integer table
-(C_KIND, C_LO, C_HI, C_MODEL, C_RING_OFF, C_IDX_BITS, C_DELAY_MASK, C_SHIFT0, C_SHIFT1,
- C_SHIFT2, C_INBOX_OFF, C_OUT_OFF, C_SUB, C_AUX_OFF, C_AUX_LEN, C_SLOTS, C_STAGES, C_INPUT,
- C_N_TYPES, C_TYPE_BITS, C_STDP) = range(21)
-# C_SUB: Poisson core -> index among Poisson cores; delay core -> its first stage key.
-# C_AUX_OFF/C_AUX_LEN: Poisson -> first Poisson atom; array core -> its event range;
-# delay core -> offset and length (ticks) of its spike history.
-# C_N_TYPES: synapse types (2, or 3 for dual excitatory); the last one is inhibitory.
-# C_STDP: index of the core's STDP rule, -1 if it has no plastic synapses.
-N_CORE_COLS = 21
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
 PARALLEL_MIN_NEURONS = 20000
 # ... and the number of groups of cores the threads share out
 PARALLEL_GROUPS = 16
-# provenance counters per core
-PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
+# inbox entries between a synaptic row's prefetch and its processing, and the words of
+# the row prefetched (in 64-byte lines of 16 words)
+PREFETCH_AHEAD = 12
+PREFETCH_WORDS = 64
 
 
 @njit(cache=True, _nrt=False)
@@ -108,18 +105,58 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
-                 stdp_tables, recording, work):
-    """One tick of neuron core ``c``: its inbox rows into the ring buffer, then the neuron
-    update (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and
-    constants ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores
-    (hence the tuples): a call passing its ~50 arrays costs more than a small core's
-    update."""
-    inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n = inbox
-    out_key, out_cnt, out_n = outbox
-    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
+def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
+                ti_bits, dmask):
+    """Inbox entries [e_from, e_to) of neuron core ``c`` into its ring buffer. The rows lie
+    anywhere in ``words`` (gigabytes at full scale) and their cells anywhere in the core's
+    ring (tens of kB, hundreds of cores): the start of the row PREFETCH_AHEAD entries on
+    and the ring cells of the next row are prefetched, so their cache misses overlap this
+    row's additions."""
+    inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, _ = inbox
     (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
      wdep, wpar) = stdp_tables
+    ib = cores[c, C_INBOX_OFF]
+    rule = cores[c, C_STDP]
+    for e in range(ib + e_from, ib + e_to):
+        if e + PREFETCH_AHEAD < ib + e_to:
+            ahead = inbox_row[e + PREFETCH_AHEAD]
+            for line in range(0, min(inbox_len[e + PREFETCH_AHEAD], PREFETCH_WORDS), 16):
+                prefetch(words, ahead + line)
+        if e + 1 < ib + e_to:
+            # the ring cells of the next row (its words are in cache by now)
+            nxt = inbox_row[e + 1]
+            nxt_shift = (inbox_time[e + 1] & dmask) << ti_bits
+            for w in range(nxt, nxt + min(inbox_len[e + 1], PREFETCH_WORDS)):
+                prefetch(ring, roff + (((np.int64(words[w]) & 0xFFFF) + nxt_shift) & ring_mask))
+        r0 = inbox_row[e]
+        cnt = inbox_cnt[e]
+        shift_time = (inbox_time[e] & dmask) << ti_bits
+        prow = inbox_prow[e]
+        if prow >= 0:
+            for _ in range(cnt):
+                _plastic_row(c, r0, inbox_len[e], prow, inbox_time[e], cores, words,
+                             ring, roff, ring_mask, shift_time, prov, pre_time, pre_trace,
+                             post_n, post_t, post_tr, post_dummy, timing[rule], luts[rule],
+                             lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule])
+        else:
+            static_row(c, r0, inbox_len[e], cnt, shift_time, words, ring, roff, ring_mask,
+                       prov)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
+                 stdp_tables, recording, work, direct):
+    """One tick of neuron core ``c``: its inbox rows and the packets of its direct Poisson
+    sources (``direct``, :mod:`neuroemu.spinnaker.direct_delivery`; none on the ``first``
+    tick of a run) into the ring buffer, then the neuron update
+    (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and constants
+    ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores (hence the tuples): a call passing
+    its ~50 arrays costs more than a small core's update."""
+    inbox_n = inbox[5]
+    out_key, out_cnt, out_n = outbox
+    cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources
+    _, _, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing, _, _ = \
+        stdp_tables
     rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi = recording
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     roff = cores[c, C_RING_OFF]
@@ -130,34 +167,26 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_
     ring_mask = ((dmask + 1) << ti_bits) - 1
     model = cores[c, C_MODEL]
     input_type = cores[c, C_INPUT]
-    # 1. synaptic rows of the packets routed to this core
-    ib = cores[c, C_INBOX_OFF]
-    rule = cores[c, C_STDP]
-    for e in range(inbox_n[c]):
-        r0 = inbox_row[ib + e]
-        cnt = inbox_cnt[ib + e]
-        shift_time = (inbox_time[ib + e] & dmask) << ti_bits
-        prow = inbox_prow[ib + e]
-        if prow >= 0:
-            for _ in range(cnt):
-                _plastic_row(c, r0, inbox_len[ib + e], prow, inbox_time[ib + e], cores, words,
-                             ring, roff, ring_mask, shift_time, prov, pre_time, pre_trace,
-                             post_n, post_t, post_tr, post_dummy, timing[rule], luts[rule],
-                             lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule])
-            continue
-        # the row is processed cnt times; cnt saturating additions of weight >= 0 end at
-        # min(acc + cnt * weight, 0xFFFF), and the k-th saturates iff acc + k * weight > 0xFFFF
-        for w in range(r0, r0 + inbox_len[ib + e]):
-            word = np.int64(words[w])
-            weight = word >> 16
-            idx = roff + (((word & 0xFFFF) + shift_time) & ring_mask)
-            before = np.int64(ring[idx])
-            acc = before + weight * cnt
-            if acc > 0xFFFF:
-                acc = 0xFFFF
-                prov[c, PROV_SATURATED] += cnt - min(cnt, (0xFFFF - before) // weight)
-            ring[idx] = np.uint16(acc)
+    # 1. synaptic rows of the packets routed to this core, in routing order; the packets
+    # of a direct Poisson source sent last tick go where routing would have queued them,
+    # after the entries from lower source cores (split)
+    _, dptr, dsrc, dklo, dkhi, dense, split, counts, route_ptr, word_ptr, route_len, \
+        route_core = direct
+    n_in = inbox_n[c]
+    done = 0
+    if not first:
+        shift_time = ((t - 1) & dmask) << ti_bits
+        for j in range(dptr[c], dptr[c + 1]):
+            _inbox_rows(c, done, split[j], cores, words, ring, inbox, prov, stdp_tables, roff,
+                        ring_mask, ti_bits, dmask)
+            done = split[j]
+            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov, route_ptr,
+                        word_ptr, route_len, route_core, counts[(t - 1) & 1], roff, ring_mask,
+                        shift_time)
+    _inbox_rows(c, done, n_in, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
+                ti_bits, dmask)
     inbox_n[c] = 0
+    split[dptr[c]:dptr[c + 1]] = 0
     # 2. recording and current sources (before the ring slot of this tick is taken)
     cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms, uniform = work
     slot_base = roff + ((t & dmask) << ti_bits)
@@ -186,6 +215,7 @@ def _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov, current_
             n_spikes = lif_update(st, pr, lo, hi, cur, spiked)
         decay_synapses(st, pr, lo, hi, n_types, input_type)
     # 4. spikes out, in index order
+    rule = cores[c, C_STDP]
     ob = cores[c, C_OUT_OFF]
     n_out = 0
     for n in range(lo, hi if n_spikes > 0 else lo):
@@ -219,9 +249,11 @@ def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_
 
 
 @njit(cache=True, _nrt=False)
-def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
+def _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
                 out_cnt, out_n):
-    """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots."""
+    """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots.
+    ``busy`` (:func:`_busy_history`) flags the history rows holding a spike, so the rows of
+    silent ticks (most of them) are not scanned."""
     n_here = cores[c, C_HI] - cores[c, C_LO]
     slots = cores[c, C_SLOTS]
     stages = cores[c, C_STAGES]
@@ -229,8 +261,9 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
     hoff = cores[c, C_AUX_OFF]
     ib = cores[c, C_INBOX_OFF]
     for e in range(inbox_n[c]):
-        local = inbox_row[ib + e] - cores[c, C_LO]
-        hist[hoff + (inbox_time[ib + e] % h_len) * n_here + local] += inbox_cnt[ib + e]
+        base = hoff + (inbox_time[ib + e] % h_len) * n_here
+        hist[base + inbox_row[ib + e] - cores[c, C_LO]] += inbox_cnt[ib + e]
+        busy[base] = True
     inbox_n[c] = 0
     ob = cores[c, C_OUT_OFF]
     key0 = cores[c, C_SUB]
@@ -240,6 +273,8 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
         if t0 < 0:
             break
         base = hoff + (t0 % h_len) * n_here
+        if not busy[base]:
+            continue
         for k in range(n_here):
             cnt = hist[base + k]
             if cnt > 0:
@@ -247,11 +282,28 @@ def _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, ou
                 out_cnt[ob + n_out] = cnt
                 n_out += 1
     t_old = t - stages * slots
-    if t_old >= 0:
+    if t_old >= 0 and busy[hoff + (t_old % h_len) * n_here]:
         base = hoff + (t_old % h_len) * n_here
         for k in range(n_here):
             hist[base + k] = 0
+        busy[base] = False
     out_n[c] = n_out
+
+
+@njit(cache=True)
+def _busy_history(cores, hist):
+    """Whether each history row of the delay-extension cores holds a spike, flagged at the
+    row's first entry (``hist`` index ``C_AUX_OFF + (tick % h_len) * n_here``)."""
+    busy = np.zeros(max(1, hist.size), dtype=np.bool_)
+    for c in range(cores.shape[0]):
+        if cores[c, C_KIND] == DELAY_CORE:
+            n_here = cores[c, C_HI] - cores[c, C_LO]
+            for row in range(cores[c, C_AUX_LEN]):
+                base = cores[c, C_AUX_OFF] + row * n_here
+                for k in range(n_here):
+                    if hist[base + k] != 0:
+                        busy[base] = True
+    return busy
 
 
 @njit(cache=True)
@@ -286,47 +338,78 @@ def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
             cs_atoms[:n_cs], uniform)
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def _poisson_counts(c, t, cores, poisson_fields, windows, counts):
+    """This tick's KISS64 spike counts of Poisson core ``c`` into ``counts``; returns the
+    number of packets. Inside the core's :func:`knuth_windows` window, the loop without
+    per-source checks."""
+    sub = cores[c, C_SUB]
+    if windows[0][sub] <= t < windows[1][sub]:
+        return knuth_core_tick(sub, poisson_fields[0], poisson_fields[4], poisson_fields[8],
+                               counts)
+    return poisson_core_tick(t, sub, *poisson_fields, counts)
+
+
 @njit(cache=True, _nrt=False)
-def _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n, prov):
+def _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, out_key, out_cnt, out_n,
+                  prov):
     """Poisson core: this tick's KISS64 spike counts, one (multi-spike) packet per atom."""
-    poisson_core_tick(t, cores[c, C_SUB], *poisson_fields, poisson_counts)
+    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, poisson_counts)
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     p_lo = cores[c, C_AUX_OFF]
     ob = cores[c, C_OUT_OFF]
-    n_out = 0
-    for k in range(hi - lo):
+    q = 0
+    for k in range(hi - lo if n_out > 0 else 0):
         cnt = poisson_counts[p_lo + k]
         if cnt > 0:
-            out_key[ob + n_out] = lo + k
-            out_cnt[ob + n_out] = cnt
-            n_out += 1
+            out_key[ob + q] = lo + k
+            out_cnt[ob + q] = cnt
+            q += 1
     out_n[c] = n_out
     prov[c, PROV_SPIKES] += n_out
 
 
 @njit(cache=True, _nrt=False)
-def _cores_tick(c_from, c_to, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
-                poisson_fields, current_sources, stdp_tables, recording, work):
+def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, sent, prov):
+    """Direct Poisson core (:mod:`neuroemu.spinnaker.direct_delivery`): this tick's spike
+    counts stay in ``counts`` for its target cores; its packets count as sent."""
+    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, counts)
+    sent[c] += n_out
+    prov[c, PROV_SPIKES] += n_out
+
+
+@njit(cache=True, _nrt=False)
+def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox, outbox, prov,
+                sources, poisson_fields, current_sources, stdp_tables, recording, work, direct,
+                sent):
     """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
     state, so cores may run in any order or in parallel. (One call for many cores: a call
-    passing this many arrays costs about as much as a small core's update.)"""
+    passing this many arrays costs about as much as a small core's update.) ``first`` and
+    ``last``: first and last tick of the run (direct Poisson cores send normally on the
+    last)."""
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
-    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts = sources
+    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, busy, win_lo, win_hi = sources
+    windows = (win_lo, win_hi)
+    is_direct, counts = direct[0], direct[7]
     for c in range(c_from, c_to):
         kind = cores[c, C_KIND]
         if kind == NEURON_CORE:
-            _neuron_core(c, t, cores, st, pr, words, ring, inbox, outbox, prov,
-                         current_sources, stdp_tables, recording, work)
+            _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov,
+                         current_sources, stdp_tables, recording, work, direct)
         elif kind == POISSON_CORE:
-            _poisson_core(c, t, cores, poisson_fields, poisson_counts, out_key, out_cnt, out_n,
-                          prov)
+            if is_direct[c] and not last:
+                _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], sent,
+                                     prov)
+            else:
+                _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, out_key,
+                              out_cnt, out_n, prov)
         elif kind == ARRAY_CORE:
             _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
                         out_n)
         else:
-            _delay_core(c, t, cores, hist, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
-                        out_cnt, out_n)
+            _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox_n,
+                        out_key, out_cnt, out_n)
 
 
 @njit(cache=True, _nrt=False)
@@ -374,9 +457,16 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     work = _work_arrays(cores, pr, current_sources[0], rec_v_col, rec_ge_col, rec_gi_col)
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
     outbox = (out_key, out_cnt, out_n)
-    sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts)
+    sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts,
+               _busy_history(cores, hist)) + knuth_windows(
+        poisson_fields[0], poisson_fields[1], poisson_fields[2], poisson_fields[3],
+        poisson_fields[5])
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
+    direct = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
+                            rec_spike_col, poisson_counts.size) + (route_ptr, word_ptr,
+                                                                    route_len, route_core)
+    sent = net[NET_SENT]
     n_neurons = 0
     for c in range(n_cores):
         if cores[c, C_KIND] == NEURON_CORE:
@@ -385,19 +475,23 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     n_groups = min(n_cores, PARALLEL_GROUPS)  # contiguous groups of cores, one call each
     for step in range(n_ticks):
         t = t_start + step
+        first, last = step == 0, step == n_ticks - 1
         # 1. route last tick's packets into the inboxes of their target cores
         route_packets(cores[:, C_INBOX_OFF], pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                       word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
-                      inbox_cnt, inbox_time, inbox_prow, inbox_n, net)
+                      inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct[1], direct[2],
+                      direct[6])
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):
-                _cores_tick(g * n_cores // n_groups, (g + 1) * n_cores // n_groups, t, cores,
-                            st, pr, words, ring, inbox, outbox, prov, sources, poisson_fields,
-                            current_sources, stdp_tables, recording, work)
+                _cores_tick(g * n_cores // n_groups, (g + 1) * n_cores // n_groups, t, first,
+                            last, cores, st, pr, words, ring, inbox, outbox, prov, sources,
+                            poisson_fields, current_sources, stdp_tables, recording, work,
+                            direct, sent)
         else:
-            _cores_tick(0, n_cores, t, cores, st, pr, words, ring, inbox, outbox, prov, sources,
-                        poisson_fields, current_sources, stdp_tables, recording, work)
+            _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
+                        prov, sources, poisson_fields, current_sources, stdp_tables, recording,
+                        work, direct, sent)
         # 3. gather packets (core order) for the next tick's routing; record spikes
         _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
                 rec_spike_col, rec_spikes)

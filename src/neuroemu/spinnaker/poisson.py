@@ -80,13 +80,15 @@ import numpy as np
 from numba import njit
 
 from neuroemu.engine.fixedpoint import expk
-from neuroemu.engine.kiss64 import kiss64_next, kiss_seeds_for_slices
+from neuroemu.engine.kiss64 import kiss64_next, kiss64_step, kiss_seeds_for_slices
 
 __all__ = [
     "FIELD_NAMES",
     "ISI_SCALE_FACTOR",
     "PoissonProgram",
     "build_poisson_program",
+    "knuth_core_tick",
+    "knuth_windows",
     "norminv_urt",
     "poisson_core_tick",
     "poisson_run",
@@ -412,20 +414,33 @@ def _slow_time_to_spike(mean_isi, state):
     return (value * mean_isi) & np.int64(0xFFFFFFFF)
 
 
-@njit(cache=True)
-def _fast_num_spikes(exp_minus_lambda, state):
-    """Knuth's method on u0.32 products; exp_minus_lambda is a uint64 holding u0.32 bits."""
+@njit(cache=True, inline="always")
+def _fast_num_spikes(exp_minus_lambda, x, y, z, c):
+    """Knuth's method on u0.32 products; exp_minus_lambda is a uint64 holding u0.32 bits.
+    The KISS state words are passed and returned in registers: ``(count, x, y, z, c)``."""
     if exp_minus_lambda == np.uint64(0):
-        return np.int64(0)
+        return np.int64(0), x, y, z, c
     p = np.uint64(0xFFFFFFFF)  # UFRACT_CONST(1.0): the largest u0.32
-    k = np.int64(0)
+    k = np.int64(-1)
     while True:
         k += 1
-        u = np.uint64(kiss64_next(state))
+        x, y, z, c, u = kiss64_step(x, y, z, c)
         p = (p * u) >> np.uint64(32)
         if not (p > exp_minus_lambda):
-            break
-    return k - 1
+            return k, x, y, z, c
+
+
+@njit(cache=True, inline="always")
+def _load_kiss(state):
+    return np.uint64(state[0]), np.uint64(state[1]), np.uint64(state[2]), np.uint64(state[3])
+
+
+@njit(cache=True, inline="always")
+def _store_kiss(state, x, y, z, c):
+    state[0] = np.uint32(x)
+    state[1] = np.uint32(y)
+    state[2] = np.uint32(z)
+    state[3] = np.uint32(c)
 
 
 @njit(cache=True)
@@ -451,31 +466,78 @@ def poisson_core_tick(tick, core, slice_bounds, start_ticks, end_ticks, is_fast,
     """Advance every source of ``core`` by one timer tick (machine ``time == tick``).
 
     Writes the spike count of each source of the slice into ``counts_out[atom]`` (0 when
-    silent; may exceed 1). Mutates ``time_to_spike`` and ``kiss_state[core]``.
+    silent; may exceed 1) and returns the number of sources that spiked (the core's
+    packets). Mutates ``time_to_spike`` and ``kiss_state[core]``.
     """
     state = kiss_state[core]
     lo = slice_bounds[core]
     hi = slice_bounds[core + 1]
     t = np.int64(tick)
+    # the KISS words stay in registers through the fast (Knuth) sources, the common case;
+    # the rarer slow and Gaussian sources draw through the array
+    x, y, z, c = _load_kiss(state)
+    n_spiking = 0
     for i in range(lo, hi):
         n = np.int64(0)
         if t >= start_ticks[i] and t < end_ticks[i]:
             if is_fast[i] != 0:
                 sl = np.int64(sqrt_lambda[i])
                 if sl > 0:
+                    _store_kiss(state, x, y, z, c)
                     n = _faster_num_spikes(sl, state)
+                    x, y, z, c = _load_kiss(state)
                 else:
-                    n = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), state)
+                    n, x, y, z, c = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), x, y, z, c)
             else:
                 isi = np.int64(mean_isi_ticks[i])
                 if isi != 0:
+                    _store_kiss(state, x, y, z, c)
                     tts = np.int64(time_to_spike[i])
                     while tts < ISI_SCALE_FACTOR:
                         n += 1
                         tts = (tts + _slow_time_to_spike(isi, state)) & np.int64(0xFFFFFFFF)
                     tts -= ISI_SCALE_FACTOR
                     time_to_spike[i] = np.uint32(tts)
+                    x, y, z, c = _load_kiss(state)
         counts_out[i] = n
+        n_spiking += n > 0
+    _store_kiss(state, x, y, z, c)
+    return n_spiking
+
+
+@njit(cache=True)
+def knuth_windows(slice_bounds, start_ticks, end_ticks, is_fast, sqrt_lambda):
+    """Per core, the ticks [lo, hi) in which every source of the core is active and draws
+    by Knuth's method (fast regime): then :func:`knuth_core_tick` gives the same counts
+    without the per-source checks. An empty window (0, 0) when some source is slow or
+    Gaussian."""
+    n_cores = slice_bounds.shape[0] - 1
+    lo = np.zeros(n_cores, dtype=np.int64)
+    hi = np.zeros(n_cores, dtype=np.int64)
+    for core in range(n_cores):
+        first, end = np.int64(0), np.int64(END_OF_TIME)
+        knuth = True
+        for i in range(slice_bounds[core], slice_bounds[core + 1]):
+            knuth = knuth and is_fast[i] != 0 and sqrt_lambda[i] <= 0
+            first = max(first, np.int64(start_ticks[i]))
+            end = min(end, np.int64(end_ticks[i]))
+        if knuth and first < end:
+            lo[core], hi[core] = first, end
+    return lo, hi
+
+
+@njit(cache=True, _nrt=False)
+def knuth_core_tick(core, slice_bounds, exp_minus_lambda, kiss_state, counts_out):
+    """:func:`poisson_core_tick` of a core inside its :func:`knuth_windows` window."""
+    state = kiss_state[core]
+    x, y, z, c = _load_kiss(state)
+    n_spiking = 0
+    for i in range(slice_bounds[core], slice_bounds[core + 1]):
+        n, x, y, z, c = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), x, y, z, c)
+        counts_out[i] = n
+        n_spiking += n > 0
+    _store_kiss(state, x, y, z, c)
+    return n_spiking
 
 
 @njit(cache=True)

@@ -1,0 +1,17 @@
+"""The per-core integer table of a SpiNNaker machine program (built by ``program.py``, run
+by ``kernel.py``, which re-exports these names) and the per-core provenance counters."""
+
+# core kinds
+NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
+# columns of the per-core integer table
+(C_KIND, C_LO, C_HI, C_MODEL, C_RING_OFF, C_IDX_BITS, C_DELAY_MASK, C_SHIFT0, C_SHIFT1,
+ C_SHIFT2, C_INBOX_OFF, C_OUT_OFF, C_SUB, C_AUX_OFF, C_AUX_LEN, C_SLOTS, C_STAGES, C_INPUT,
+ C_N_TYPES, C_TYPE_BITS, C_STDP) = range(21)
+# C_SUB: Poisson core -> index among Poisson cores; delay core -> its first stage key.
+# C_AUX_OFF/C_AUX_LEN: Poisson -> first Poisson atom; array core -> its event range;
+# delay core -> offset and length (ticks) of its spike history.
+# C_N_TYPES: synapse types (2, or 3 for dual excitatory); the last one is inhibitory.
+# C_STDP: index of the core's STDP rule, -1 if it has no plastic synapses.
+N_CORE_COLS = 21
+# provenance counters per core
+PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2

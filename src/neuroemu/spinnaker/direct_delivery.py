@@ -1,0 +1,146 @@
+"""Direct delivery of Poisson packets (issue 5): the packets of a Poisson core whose keys
+each reach at most one static synaptic row on a neuron core skip the outbox, the gather and
+the router, with the same result bits.
+
+On the machine such a packet is sent at tick t, routed, and its row added into the target's
+ring buffer at tick t + 1, in routing order: the target's inbox holds the packets in the
+order of their source cores. Here the Poisson core writes its spike counts of tick t into
+``counts[t % 2]`` instead, and at tick t + 1 the target neuron core adds the rows of the
+counts of ``counts[(t - 1) % 2]`` at the place of the source core in its inbox (routing
+notes in ``split`` how many of the target's entries come from lower source cores). The two
+buffers let a Poisson core and its targets run in different threads. Saturating additions
+are order-dependent (the saturation counter is), hence the care to keep the order.
+
+A run's first tick routes the packets the previous run sent at its last tick, and its last
+tick sends packets the normal way, so the state between runs is the machine's.
+
+Conditions (:func:`direct_sources`): ideal network (the fault model follows every packet
+through the routers), no recorded atom on the Poisson core (spikes are recorded when
+packets are gathered), every key with at most one route, to a static row of a neuron core.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from neuroemu.spinnaker.core_table import (
+    C_AUX_OFF,
+    C_HI,
+    C_KIND,
+    C_LO,
+    NEURON_CORE,
+    POISSON_CORE,
+    PROV_SATURATED,
+)
+from neuroemu.spinnaker.faults import F_ON
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def static_row(c, r0, length, cnt, shift_time, words, ring, roff, ring_mask, prov):
+    """A static row of neuron core ``c`` received ``cnt`` times, into its ring buffer: the
+    whole row ``cnt`` times over (two words of a row may share a cell), each word a
+    saturating addition at 0xFFFF, counted in ``prov`` (spec §1.4, §4.1). A one-word row
+    takes its ``cnt`` additions at once: they end at min(acc + cnt * weight, 0xFFFF), and
+    the k-th saturates iff acc + k * weight > 0xFFFF."""
+    passes, mult = (1, cnt) if length == 1 else (cnt, 1)
+    for _ in range(passes):
+        for w in range(r0, r0 + length):
+            word = np.int64(words[w])
+            weight = word >> 16
+            idx = roff + (((word & 0xFFFF) + shift_time) & ring_mask)
+            before = np.int64(ring[idx])
+            acc = before + weight * mult
+            if acc > 0xFFFF:
+                acc = 0xFFFF
+                prov[c, PROV_SATURATED] += mult - min(mult, (0xFFFF - before) // weight)
+            ring[idx] = np.uint16(acc)
+
+
+@njit(cache=True)
+def direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
+                   rec_spike_col, n_poisson_atoms):
+    """The direct Poisson cores of a run (module docstring): returns
+    ``(is_direct, dptr, dsrc, dklo, dkhi, dense, split, counts)`` where ``is_direct[p]``
+    flags Poisson core p, the direct sources of neuron core c are ``dsrc[dptr[c]:dptr[c +
+    1]]`` (ascending) with the key range ``[dklo, dkhi)`` of the source's keys reaching c,
+    ``dense`` flags pairs whose keys each have one one-word row, the words in key order
+    (one-to-one), ``split`` is per pair and ``counts`` the two spike-count buffers."""
+    n_cores = cores.shape[0]
+    is_direct = np.zeros(n_cores, dtype=np.bool_)
+    n_pairs = np.zeros(n_cores, dtype=np.int64)
+    ideal = net[0][F_ON] == 0
+    for p in range(n_cores):
+        if not ideal or cores[p, C_KIND] != POISSON_CORE:
+            continue
+        ok = True
+        for key in range(cores[p, C_LO], cores[p, C_HI]):
+            n_routes = route_ptr[key + 1] - route_ptr[key]
+            if rec_spike_col[key] >= 0 or n_routes > 1:
+                ok = False
+            elif n_routes == 1:
+                r = route_ptr[key]
+                if cores[route_core[r], C_KIND] != NEURON_CORE or (
+                        route_prow.size > 0 and route_prow[r] >= 0):
+                    ok = False
+        is_direct[p] = ok
+    # (neuron core, source) pairs with the key range of each, sources ascending per core
+    last_src = np.full(n_cores, -1, dtype=np.int64)
+    for p in range(n_cores):
+        if is_direct[p]:
+            for key in range(cores[p, C_LO], cores[p, C_HI]):
+                if route_ptr[key + 1] > route_ptr[key]:
+                    c = route_core[route_ptr[key]]
+                    if last_src[c] != p:
+                        last_src[c] = p
+                        n_pairs[c] += 1
+    dptr = np.zeros(n_cores + 1, dtype=np.int64)
+    dptr[1:] = np.cumsum(n_pairs)
+    dsrc = np.empty(dptr[n_cores], dtype=np.int64)
+    dklo = np.empty(dptr[n_cores], dtype=np.int64)
+    dkhi = np.empty(dptr[n_cores], dtype=np.int64)
+    fill = dptr[:n_cores].copy()
+    last_src[:] = -1
+    for p in range(n_cores):
+        if is_direct[p]:
+            for key in range(cores[p, C_LO], cores[p, C_HI]):
+                if route_ptr[key + 1] > route_ptr[key]:
+                    c = route_core[route_ptr[key]]
+                    if last_src[c] != p:
+                        last_src[c] = p
+                        dsrc[fill[c]] = p
+                        dklo[fill[c]] = key
+                        fill[c] += 1
+                    dkhi[fill[c] - 1] = key + 1
+    dense = np.ones(dptr[n_cores], dtype=np.bool_)
+    for j in range(dptr[n_cores]):
+        for key in range(dklo[j], dkhi[j]):
+            r = route_ptr[key]
+            if route_ptr[key + 1] == r or route_len[r] != 1 or (
+                    word_ptr[key] != word_ptr[dklo[j]] + key - dklo[j]):
+                dense[j] = False
+    return (is_direct, dptr, dsrc, dklo, dkhi, dense, np.zeros(dptr[n_cores], dtype=np.int64),
+            np.zeros((2, max(1, n_poisson_atoms)), dtype=np.int32))
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_ptr, word_ptr,
+                route_len, route_core, counts, roff, ring_mask, shift_time):
+    """The packets Poisson core ``src`` sent to neuron core ``c`` last tick (spike counts in
+    ``counts``, keys in [key_lo, key_hi); ``shift_time``: the send tick's ring offset), in
+    key order as routing queues them. A ``dense`` pair runs without branches on the count:
+    a silent atom's one-word row adds 0, which leaves the cell and the counter as they are."""
+    p_off = cores[src, C_AUX_OFF] - cores[src, C_LO]
+    if dense:
+        w_off = word_ptr[key_lo] - key_lo
+        for key in range(key_lo, key_hi):
+            static_row(c, w_off + key, 1, counts[p_off + key], shift_time, words, ring, roff,
+                       ring_mask, prov)
+        return
+    for key in range(key_lo, key_hi):
+        cnt = counts[p_off + key]
+        if cnt > 0 and route_ptr[key + 1] > route_ptr[key]:
+            r = route_ptr[key]
+            if route_core[r] == c:
+                static_row(c, word_ptr[key], route_len[r], cnt, shift_time, words, ring, roff,
+                           ring_mask, prov)

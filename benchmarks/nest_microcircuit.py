@@ -52,6 +52,10 @@ def build_and_run(scale: float, duration: float, threads: int, seed: int) -> dic
         nest.Connect(pop, recorder)
         pops.append(pop)
         recorders.append(recorder)
+    # NEST keeps at most 2^27 - 2 connections per thread and synapse model: one model per
+    # source population keeps the full-scale network within it on 2 threads
+    for source in mc.POPULATIONS:
+        nest.CopyModel("static_synapse", f"static_from_{source}")
     for t in range(8):
         for s in range(8):
             if n_syn[t, s] == 0:
@@ -66,7 +70,8 @@ def build_and_run(scale: float, duration: float, threads: int, seed: int) -> dic
             nest.Connect(pops[s], pops[t],
                          {"rule": "fixed_total_number", "N": int(n_syn[t, s]),
                           "allow_autapses": True, "allow_multapses": True},
-                         {"synapse_model": "static_synapse", "weight": weight,
+                         {"synapse_model": f"static_from_{mc.POPULATIONS[s]}",
+                          "weight": weight,
                           "delay": delay})
     nest.Prepare()
     build = time.perf_counter() - t0

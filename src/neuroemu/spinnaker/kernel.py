@@ -66,6 +66,9 @@ PARALLEL_GROUPS = 16
 # the row prefetched (in 64-byte lines of 16 words)
 PREFETCH_AHEAD = 12
 PREFETCH_WORDS = 64
+# below this many words (16 MiB, half this machine's L3) the rows stay in cache and the
+# prefetches only cost time (VA: 0.077 s -> 0.085 s with them)
+PREFETCH_MIN_WORDS = 1 << 22
 
 
 @njit(cache=True, _nrt=False)
@@ -109,20 +112,21 @@ def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, r
                 ti_bits, dmask):
     """Inbox entries [e_from, e_to) of neuron core ``c`` into its ring buffer. The rows lie
     anywhere in ``words`` (gigabytes at full scale) and their cells anywhere in the core's
-    ring (tens of kB, hundreds of cores): the start of the row PREFETCH_AHEAD entries on
-    and the ring cells of the next row are prefetched, so their cache misses overlap this
-    row's additions."""
+    ring (tens of kB, hundreds of cores): when ``words`` exceeds the cache
+    (PREFETCH_MIN_WORDS), the start of the row PREFETCH_AHEAD entries on and the ring cells
+    of the next row are prefetched, so their cache misses overlap this row's additions."""
     inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, _ = inbox
     (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
      wdep, wpar) = stdp_tables
     ib = cores[c, C_INBOX_OFF]
     rule = cores[c, C_STDP]
+    cold = words.size >= PREFETCH_MIN_WORDS
     for e in range(ib + e_from, ib + e_to):
-        if e + PREFETCH_AHEAD < ib + e_to:
+        if cold and e + PREFETCH_AHEAD < ib + e_to:
             ahead = inbox_row[e + PREFETCH_AHEAD]
             for line in range(0, min(inbox_len[e + PREFETCH_AHEAD], PREFETCH_WORDS), 16):
                 prefetch(words, ahead + line)
-        if e + 1 < ib + e_to:
+        if cold and e + 1 < ib + e_to:
             # the ring cells of the next row (its words are in cache by now)
             nxt = inbox_row[e + 1]
             nxt_shift = (inbox_time[e + 1] & dmask) << ti_bits

@@ -85,33 +85,16 @@ def direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow
                     ok = False
         is_direct[p] = ok
     # (neuron core, source) pairs with the key range of each, sources ascending per core
-    last_src = np.full(n_cores, -1, dtype=np.int64)
-    for p in range(n_cores):
-        if is_direct[p]:
-            for key in range(cores[p, C_LO], cores[p, C_HI]):
-                if route_ptr[key + 1] > route_ptr[key]:
-                    c = route_core[route_ptr[key]]
-                    if last_src[c] != p:
-                        last_src[c] = p
-                        n_pairs[c] += 1
+    none = np.zeros(0, dtype=np.int64)
+    _source_pairs(cores, is_direct, route_ptr, route_core, False, n_pairs, none, none, none,
+                  none)
     dptr = np.zeros(n_cores + 1, dtype=np.int64)
     dptr[1:] = np.cumsum(n_pairs)
     dsrc = np.empty(dptr[n_cores], dtype=np.int64)
     dklo = np.empty(dptr[n_cores], dtype=np.int64)
     dkhi = np.empty(dptr[n_cores], dtype=np.int64)
-    fill = dptr[:n_cores].copy()
-    last_src[:] = -1
-    for p in range(n_cores):
-        if is_direct[p]:
-            for key in range(cores[p, C_LO], cores[p, C_HI]):
-                if route_ptr[key + 1] > route_ptr[key]:
-                    c = route_core[route_ptr[key]]
-                    if last_src[c] != p:
-                        last_src[c] = p
-                        dsrc[fill[c]] = p
-                        dklo[fill[c]] = key
-                        fill[c] += 1
-                    dkhi[fill[c] - 1] = key + 1
+    _source_pairs(cores, is_direct, route_ptr, route_core, True, n_pairs, dsrc, dklo, dkhi,
+                  dptr[:n_cores].copy())
     dense = np.ones(dptr[n_cores], dtype=np.bool_)
     for j in range(dptr[n_cores]):
         for key in range(dklo[j], dkhi[j]):
@@ -121,6 +104,32 @@ def direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow
                 dense[j] = False
     return (is_direct, dptr, dsrc, dklo, dkhi, dense, np.zeros(dptr[n_cores], dtype=np.int64),
             np.zeros((2, max(1, n_poisson_atoms)), dtype=np.int32))
+
+
+@njit(cache=True)
+def _source_pairs(cores, is_direct, route_ptr, route_core, write, n_pairs, dsrc, dklo, dkhi,
+                  fill):
+    """Walk the routed keys of the direct Poisson cores in order: count the (neuron core,
+    source) pairs into ``n_pairs`` or, with ``write``, store each pair's source and key
+    range at its core's ``fill`` place."""
+    last_src = np.full(cores.shape[0], -1, dtype=np.int64)
+    for p in range(cores.shape[0]):
+        if not is_direct[p]:
+            continue
+        for key in range(cores[p, C_LO], cores[p, C_HI]):
+            if route_ptr[key + 1] == route_ptr[key]:
+                continue
+            c = route_core[route_ptr[key]]
+            if last_src[c] != p:
+                last_src[c] = p
+                if write:
+                    dsrc[fill[c]] = p
+                    dklo[fill[c]] = key
+                    fill[c] += 1
+                else:
+                    n_pairs[c] += 1
+            if write:
+                dkhi[fill[c] - 1] = key + 1
 
 
 @njit(cache=True, _nrt=False, inline="always")

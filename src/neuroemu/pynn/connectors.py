@@ -158,13 +158,21 @@ def _bernoulli_pairs(gen: np.random.Generator, n_pre: int, n_post: int,
         return _all_pairs(n_pre, n_post)
     mean = n_total * p
     pairs = _PairBuffer(int(mean + 7.0 * np.sqrt(mean * (1.0 - p)) + 64))
-    position = -1
-    while position < n_total - 1:
-        size = max(16, min(_PAIR_BLOCK, int((n_total - position) * p * 1.05) + 16))
+    for positions in bernoulli_positions(gen, 0, n_total, p):
+        pairs.append(*_split_flat(positions, n_post))
+    return pairs.finish()
+
+
+def bernoulli_positions(gen: np.random.Generator, start: int, stop: int, p: float):
+    """The positions in [start, stop) each kept with probability p, as chunks of at most
+    ``_PAIR_BLOCK`` draws: the running sum of one stream of geometric gaps (so the
+    positions do not depend on the chunk size)."""
+    position = start - 1
+    while position < stop - 1:
+        size = max(16, min(_PAIR_BLOCK, int((stop - position) * p * 1.05) + 16))
         pos = position + np.cumsum(gen.geometric(p, size=size))
         position = int(pos[-1])
-        pairs.append(*_split_flat(pos[pos < n_total], n_post))
-    return pairs.finish()
+        yield pos[pos < stop]
 
 
 @njit(cache=True)

@@ -24,11 +24,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from pyNN import connectors as pc
-from pyNN import errors
 from pyNN.random import RandomDistribution
 from scipy import stats
 
-from neuroemu.pynn.connectors import INDEX_DTYPE, constant_column, numpy_generator
+from neuroemu.pynn.connectors import (
+    INDEX_DTYPE,
+    bernoulli_positions,
+    constant_column,
+    is_constant_column,
+    numpy_generator,
+)
 
 #: projections expected to hold more connections than this are generated, not stored
 GENERATE_ABOVE = 1 << 20
@@ -116,7 +121,8 @@ class GeneratedConnections:
                             np.bincount(rows, minlength=hi - lo))
             post = gen.integers(0, n_post, size=pre.size, dtype=INDEX_DTYPE)
         else:
-            flat = _bernoulli_positions(gen, lo * n_post, hi * n_post, self.p)
+            flat = np.concatenate(list(bernoulli_positions(gen, lo * n_post, hi * n_post,
+                                                           self.p)))
             pre = (flat // n_post).astype(INDEX_DTYPE)
             post = (flat - pre.astype(np.int64) * n_post).astype(INDEX_DTYPE)
         if self.self_rule == SELF_DROPPED:
@@ -171,7 +177,7 @@ class GeneratedConnections:
                 continue
             check(values)
             for name, column in values.items():
-                sample = column[:1] if column.strides == (0,) else column
+                sample = column[:1] if is_constant_column(column) else column
                 abs_max[name] = max(abs_max[name], float(np.abs(sample).max()))
             if "delay" in values:
                 delay_ticks = _add_histogram(delay_ticks, values["delay"], dt)
@@ -180,7 +186,7 @@ class GeneratedConnections:
 
 def _add_histogram(hist: np.ndarray, delays: np.ndarray, dt: float) -> np.ndarray:
     """``hist`` plus the count of delays per ``rint(delay / dt)`` (constant: one add)."""
-    if delays.strides == (0,):
+    if is_constant_column(delays):
         ticks = np.array([int(np.rint(delays[0] / dt))])
         weights = np.array([delays.size])
     else:
@@ -195,20 +201,6 @@ def _add_histogram(hist: np.ndarray, delays: np.ndarray, dt: float) -> np.ndarra
 def _block_generator(seed: int, block: int) -> np.random.Generator:
     """The generator of one block of one stream: independent of every other block."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence((seed, block))))
-
-
-def _bernoulli_positions(gen: np.random.Generator, start: int, stop: int,
-                         p: float) -> np.ndarray:
-    """Positions in [start, stop) each kept with probability p (geometric gaps)."""
-    mean = (stop - start) * p
-    chunk = int(mean + 5.0 * np.sqrt(mean) + 64)
-    parts = []
-    position = start - 1
-    while position < stop - 1:
-        pos = position + np.cumsum(gen.geometric(p, size=chunk))
-        position = int(pos[-1])
-        parts.append(pos[pos < stop])
-    return np.concatenate(parts)
 
 
 # -- deciding ---------------------------------------------------------------------------
@@ -253,10 +245,7 @@ def plan(connector, projection, parameters: dict, min_delay: float
     gen = numpy_generator(getattr(connector, "rng", None))
     drawn = None
     if rule == TOTAL_NUMBER:
-        n = int(connector.n)
-        if n < 0:
-            raise errors.ConnectionError(f"FixedTotalNumberConnector: n={n} connections, "
-                                         f"must be >= 0")
+        n = int(connector.n)  # > GENERATE_ABOVE here
         drawn = gen.multinomial(n, np.diff(bounds) / n_pre).astype(np.int64)
     for spec in specs.values():
         if spec.kind != CONSTANT:

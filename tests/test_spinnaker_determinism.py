@@ -74,7 +74,7 @@ SCRIPT = NETWORK + textwrap.dedent("""
     from neuroemu.spinnaker import kernel
     if "parallel" in sys.argv[1:]:
         default_run_ticks = kernel.run_ticks
-        kernel.run_ticks = lambda *args: default_run_ticks(*args, 0)
+        kernel.run_ticks = lambda *args, **kw: default_run_ticks(*args, 0, **kw)
     exc, inh = build(sim)
     sim.run(200)
     v = exc.get_data().segments[-1].filter(name="v")[0].magnitude

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import warnings
 
+import numba
 import numpy as np
 
 from neuroemu.engine.spike_bits import spike_events
@@ -226,7 +227,7 @@ class SpiNNakerToolchain:
             prog.out_n, prog.prov, prog.arr_ptr, prog.arr_tick, prog.arr_atom, prog.arr_cnt,
             prog.hist, prog.poisson, prog.poisson_counts, prog.current_sources, prog.stdp,
             spike_col, rec_spikes, v_col, ge_col, gi_col, interval, row0, rec_v, rec_ge, rec_gi,
-            mm.net)
+            mm.net, n_threads=numba.get_num_threads())
         timings["simulation"] = time.perf_counter() - t0
         router_packets = stage.count(mm, sent_before, counts_before)
         saturated = int(prog.prov[:, kernel.PROV_SATURATED].sum()) - saturated_before

@@ -526,18 +526,96 @@ def knuth_windows(slice_bounds, start_ticks, end_ticks, is_fast, sqrt_lambda):
     return lo, hi
 
 
+_P_ONE = np.uint64(0xFFFFFFFF)  # UFRACT_CONST(1.0), Knuth's starting product
+
+
+@njit(cache=True, inline="always")
+def _knuth_draw(p, eml, x, y, z, c):
+    """One draw of Knuth's loop as a state machine: ``p`` is the running u0.32 product
+    (``_P_ONE`` at a source's first draw). Returns ``(stop, p, x, y, z, c)``: ``stop`` when
+    this draw ends the source, ``p`` reset to ``_P_ONE`` for the next source then."""
+    x, y, z, c, u = kiss64_step(x, y, z, c)
+    p = (p * u) >> np.uint64(32)
+    stop = p <= eml
+    return stop, _P_ONE if stop else p, x, y, z, c
+
+
+@njit(cache=True, inline="always")
+def _knuth_uniform(lo, hi, eml, x, y, z, c, counts_out):
+    """Counts of sources ``lo .. hi - 1`` sharing one nonzero ``eml``, one loop trip per
+    draw (no data-dependent branch: the source index and count advance by selects)."""
+    i = lo
+    k = np.int64(0)
+    p = _P_ONE
+    while i < hi:
+        stop, p, x, y, z, c = _knuth_draw(p, eml, x, y, z, c)
+        counts_out[i] = k
+        i += stop
+        k = np.int64(0) if stop else k + 1
+    return x, y, z, c
+
+
+@njit(cache=True, inline="always")
+def _knuth_mixed(lo, hi, eml, x, y, z, c, counts_out):
+    """:func:`_knuth_uniform` with one nonzero ``eml[i]`` per source."""
+    i = lo
+    k = np.int64(0)
+    p = _P_ONE
+    while i < hi:
+        stop, p, x, y, z, c = _knuth_draw(p, np.uint64(eml[i]), x, y, z, c)
+        counts_out[i] = k
+        i += stop
+        k = np.int64(0) if stop else k + 1
+    return x, y, z, c
+
+
+@njit(cache=True, inline="always")
+def _eml_kind(lo, hi, eml):
+    """0: some source has ``eml == 0`` (draws nothing), 1: all share one nonzero value,
+    2: nonzero, mixed."""
+    if hi <= lo:
+        return 0
+    first = eml[lo]
+    same = True
+    nonzero = True
+    for i in range(lo, hi):
+        same &= eml[i] == first
+        nonzero &= eml[i] != 0
+    return 0 if not nonzero else (1 if same else 2)
+
+
+@njit(cache=True, inline="always")
+def _n_positive(counts_out, lo, hi):
+    n = 0
+    for i in range(lo, hi):
+        n += counts_out[i] > 0
+    return n
+
+
 @njit(cache=True, _nrt=False)
 def knuth_core_tick(core, slice_bounds, exp_minus_lambda, kiss_state, counts_out):
-    """:func:`poisson_core_tick` of a core inside its :func:`knuth_windows` window."""
+    """:func:`poisson_core_tick` of a core inside its :func:`knuth_windows` window.
+
+    Bit-identical to one :func:`_fast_num_spikes` loop per source, but without the loop
+    exit that mispredicts once per source: one trip per KISS draw, the source index
+    advancing when a draw ends a source. A core with an ``eml == 0`` source (no draw)
+    takes the per-source loop."""
     state = kiss_state[core]
+    lo = slice_bounds[core]
+    hi = slice_bounds[core + 1]
     x, y, z, c = _load_kiss(state)
-    n_spiking = 0
-    for i in range(slice_bounds[core], slice_bounds[core + 1]):
-        n, x, y, z, c = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), x, y, z, c)
-        counts_out[i] = n
-        n_spiking += n > 0
+    kind = _eml_kind(lo, hi, exp_minus_lambda)
+    if kind == 1:
+        x, y, z, c = _knuth_uniform(lo, hi, np.uint64(exp_minus_lambda[lo]), x, y, z, c,
+                                    counts_out)
+    elif kind == 2:
+        x, y, z, c = _knuth_mixed(lo, hi, exp_minus_lambda, x, y, z, c, counts_out)
+    else:
+        for i in range(lo, hi):
+            counts_out[i], x, y, z, c = _fast_num_spikes(
+                np.uint64(exp_minus_lambda[i]), x, y, z, c)
     _store_kiss(state, x, y, z, c)
-    return n_spiking
+    return _n_positive(counts_out, lo, hi)
 
 
 @njit(cache=True)

@@ -87,6 +87,7 @@ __all__ = [
     "ISI_SCALE_FACTOR",
     "PoissonProgram",
     "build_poisson_program",
+    "knuth_core_pair_tick",
     "knuth_core_tick",
     "knuth_windows",
     "norminv_urt",
@@ -528,6 +529,11 @@ def knuth_windows(slice_bounds, start_ticks, end_ticks, is_fast, sqrt_lambda):
 
 _P_ONE = np.uint64(0xFFFFFFFF)  # UFRACT_CONST(1.0), Knuth's starting product
 
+# The Knuth path below runs one loop trip per KISS draw instead of one loop per source: the
+# per-source loop's exit branch mispredicts about once per source (the number of draws is
+# random), which cost about as much as the draws. Sources are indexed from 0 in a view of
+# the core's slice with an unsigned index (no negative-index fix-up in the loop).
+
 
 @njit(cache=True, inline="always")
 def _knuth_draw(p, eml, x, y, z, c):
@@ -541,81 +547,129 @@ def _knuth_draw(p, eml, x, y, z, c):
 
 
 @njit(cache=True, inline="always")
-def _knuth_uniform(lo, hi, eml, x, y, z, c, counts_out):
-    """Counts of sources ``lo .. hi - 1`` sharing one nonzero ``eml``, one loop trip per
-    draw (no data-dependent branch: the source index and count advance by selects)."""
-    i = lo
-    k = np.int64(0)
-    p = _P_ONE
-    while i < hi:
+def _knuth_uniform(i, k, p, eml, x, y, z, c, out):
+    """Counts ``out[i:]`` of sources sharing one nonzero ``eml``, continuing a source at
+    draw ``k`` with product ``p`` (``0, _P_ONE`` at its start); ``i`` is a uint64. No
+    data-dependent branch: the source index and count advance by selects."""
+    n = np.uint64(out.shape[0])
+    while i < n:
         stop, p, x, y, z, c = _knuth_draw(p, eml, x, y, z, c)
-        counts_out[i] = k
-        i += stop
+        out[i] = k
+        i += np.uint64(stop)
         k = np.int64(0) if stop else k + 1
     return x, y, z, c
 
 
 @njit(cache=True, inline="always")
-def _knuth_mixed(lo, hi, eml, x, y, z, c, counts_out):
-    """:func:`_knuth_uniform` with one nonzero ``eml[i]`` per source."""
-    i = lo
+def _knuth_mixed(eml, x, y, z, c, out):
+    """Counts ``out`` of sources with one nonzero ``eml[i]`` each, one trip per draw."""
+    n = np.uint64(out.shape[0])
+    i = np.uint64(0)
     k = np.int64(0)
     p = _P_ONE
-    while i < hi:
+    while i < n:
         stop, p, x, y, z, c = _knuth_draw(p, np.uint64(eml[i]), x, y, z, c)
-        counts_out[i] = k
-        i += stop
+        out[i] = k
+        i += np.uint64(stop)
         k = np.int64(0) if stop else k + 1
     return x, y, z, c
 
 
 @njit(cache=True, inline="always")
-def _eml_kind(lo, hi, eml):
-    """0: some source has ``eml == 0`` (draws nothing), 1: all share one nonzero value,
-    2: nonzero, mixed."""
-    if hi <= lo:
+def _eml_kind(eml):
+    """0: some source has ``eml == 0`` (it draws nothing) or no source, 1: all share one
+    nonzero value, 2: nonzero, mixed."""
+    if eml.shape[0] == 0:
         return 0
-    first = eml[lo]
+    first = eml[0]
     same = True
     nonzero = True
-    for i in range(lo, hi):
+    for i in range(eml.shape[0]):
         same &= eml[i] == first
         nonzero &= eml[i] != 0
     return 0 if not nonzero else (1 if same else 2)
 
 
 @njit(cache=True, inline="always")
-def _n_positive(counts_out, lo, hi):
+def _n_positive(out):
     n = 0
-    for i in range(lo, hi):
-        n += counts_out[i] > 0
+    for i in range(out.shape[0]):
+        n += out[i] > 0
     return n
+
+
+@njit(cache=True, inline="always")
+def _knuth_slice(kind, eml, x, y, z, c, out):
+    """Counts ``out`` of one core's sources (``eml`` its slice, ``kind`` its
+    :func:`_eml_kind`); returns the advanced KISS words."""
+    if kind == 1:
+        return _knuth_uniform(np.uint64(0), np.int64(0), _P_ONE, np.uint64(eml[0]),
+                              x, y, z, c, out)
+    if kind == 2:
+        return _knuth_mixed(eml, x, y, z, c, out)
+    for i in range(out.shape[0]):
+        out[i], x, y, z, c = _fast_num_spikes(np.uint64(eml[i]), x, y, z, c)
+    return x, y, z, c
 
 
 @njit(cache=True, _nrt=False)
 def knuth_core_tick(core, slice_bounds, exp_minus_lambda, kiss_state, counts_out):
     """:func:`poisson_core_tick` of a core inside its :func:`knuth_windows` window.
 
-    Bit-identical to one :func:`_fast_num_spikes` loop per source, but without the loop
-    exit that mispredicts once per source: one trip per KISS draw, the source index
-    advancing when a draw ends a source. A core with an ``eml == 0`` source (no draw)
-    takes the per-source loop."""
+    Bit-identical to one :func:`_fast_num_spikes` loop per source (counts, return value,
+    KISS state), but one loop trip per KISS draw. A core with an ``eml == 0`` source
+    (no draw) takes the per-source loop."""
+    lo, hi = slice_bounds[core], slice_bounds[core + 1]
+    eml = exp_minus_lambda[lo:hi]
+    out = counts_out[lo:hi]
     state = kiss_state[core]
-    lo = slice_bounds[core]
-    hi = slice_bounds[core + 1]
     x, y, z, c = _load_kiss(state)
-    kind = _eml_kind(lo, hi, exp_minus_lambda)
-    if kind == 1:
-        x, y, z, c = _knuth_uniform(lo, hi, np.uint64(exp_minus_lambda[lo]), x, y, z, c,
-                                    counts_out)
-    elif kind == 2:
-        x, y, z, c = _knuth_mixed(lo, hi, exp_minus_lambda, x, y, z, c, counts_out)
-    else:
-        for i in range(lo, hi):
-            counts_out[i], x, y, z, c = _fast_num_spikes(
-                np.uint64(exp_minus_lambda[i]), x, y, z, c)
+    x, y, z, c = _knuth_slice(_eml_kind(eml), eml, x, y, z, c, out)
     _store_kiss(state, x, y, z, c)
-    return _n_positive(counts_out, lo, hi)
+    return _n_positive(out)
+
+
+@njit(cache=True, _nrt=False)
+def knuth_core_pair_tick(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_state,
+                         counts_out):
+    """``knuth_core_tick(core_a, ...) + knuth_core_tick(core_b, ...)`` (same counts, states
+    and sum of the returns) with the two cores' draws interleaved in one loop: their KISS
+    streams are independent, so the CPU overlaps the two serial RNG/product chains. Unless
+    each core's sources share one nonzero ``eml`` (or if ``core_a == core_b``: two ticks of
+    that core), the two calls run one after the other."""
+    lo_a, hi_a = slice_bounds[core_a], slice_bounds[core_a + 1]
+    lo_b, hi_b = slice_bounds[core_b], slice_bounds[core_b + 1]
+    eml_a = exp_minus_lambda[lo_a:hi_a]
+    eml_b = exp_minus_lambda[lo_b:hi_b]
+    if core_a == core_b or _eml_kind(eml_a) != 1 or _eml_kind(eml_b) != 1:
+        return (knuth_core_tick(core_a, slice_bounds, exp_minus_lambda, kiss_state, counts_out)
+                + knuth_core_tick(core_b, slice_bounds, exp_minus_lambda, kiss_state,
+                                  counts_out))
+    out_a = counts_out[lo_a:hi_a]
+    out_b = counts_out[lo_b:hi_b]
+    state_a = kiss_state[core_a]
+    state_b = kiss_state[core_b]
+    xa, ya, za, ca = _load_kiss(state_a)
+    xb, yb, zb, cb = _load_kiss(state_b)
+    ea, eb = np.uint64(eml_a[0]), np.uint64(eml_b[0])
+    na, nb = np.uint64(out_a.shape[0]), np.uint64(out_b.shape[0])
+    ia = ib = np.uint64(0)
+    ka = kb = np.int64(0)
+    pa = pb = _P_ONE
+    while ia < na and ib < nb:
+        stop_a, pa, xa, ya, za, ca = _knuth_draw(pa, ea, xa, ya, za, ca)
+        stop_b, pb, xb, yb, zb, cb = _knuth_draw(pb, eb, xb, yb, zb, cb)
+        out_a[ia] = ka
+        out_b[ib] = kb
+        ia += np.uint64(stop_a)
+        ib += np.uint64(stop_b)
+        ka = np.int64(0) if stop_a else ka + 1
+        kb = np.int64(0) if stop_b else kb + 1
+    xa, ya, za, ca = _knuth_uniform(ia, ka, pa, ea, xa, ya, za, ca, out_a)
+    xb, yb, zb, cb = _knuth_uniform(ib, kb, pb, eb, xb, yb, zb, cb, out_b)
+    _store_kiss(state_a, xa, ya, za, ca)
+    _store_kiss(state_b, xb, yb, zb, cb)
+    return _n_positive(out_a) + _n_positive(out_b)
 
 
 @njit(cache=True)

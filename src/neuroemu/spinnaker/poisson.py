@@ -77,7 +77,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from neuroemu.engine.fixedpoint import expk
 from neuroemu.engine.kiss64 import kiss64_next, kiss64_step, kiss_seeds_for_slices
@@ -547,29 +548,27 @@ def _knuth_draw(p, eml, x, y, z, c):
     return stop, _P_ONE if stop else p, x, y, z, c
 
 
-@njit(cache=True, inline="always")
-def _knuth_uniform(i, k, p, eml, x, y, z, c, out):
-    """Counts ``out[i:]`` of sources sharing one nonzero ``eml``, continuing a source at
-    draw ``k`` with product ``p`` (``0, _P_ONE`` at its start); ``i`` is a uint64. No
-    data-dependent branch: the source index and count advance by selects."""
-    n = np.uint64(out.shape[0])
-    while i < n:
-        stop, p, x, y, z, c = _knuth_draw(p, eml, x, y, z, c)
-        out[i] = k
-        i += np.uint64(stop)
-        k = np.int64(0) if stop else k + 1
-    return x, y, z, c
+def _eml_at(eml, i):
+    """``eml[i]`` (uint64) for per-source thresholds, ``eml`` itself for one shared by all
+    sources (kept in a register: no load in the loop's source-index -> compare chain)."""
+    return np.uint64(eml[i] if np.ndim(eml) else eml)
+
+
+@overload(_eml_at, inline="always")
+def _eml_at_jit(eml, i):
+    if isinstance(eml, types.Array):
+        return lambda eml, i: np.uint64(eml[i])
+    return lambda eml, i: eml
 
 
 @njit(cache=True, inline="always")
-def _knuth_mixed(eml, x, y, z, c, out):
-    """Counts ``out`` of sources with one nonzero ``eml[i]`` each, one trip per draw."""
+def _knuth_trips(i, k, p, eml, x, y, z, c, out):
+    """Counts ``out[i:]`` (``i`` a uint64) continuing a source at draw ``k`` with product
+    ``p`` (``0, _P_ONE`` at its start); ``eml``: nonzero, one per source or one shared
+    uint64. No data-dependent branch: the source index and count advance by selects."""
     n = np.uint64(out.shape[0])
-    i = np.uint64(0)
-    k = np.int64(0)
-    p = _P_ONE
     while i < n:
-        stop, p, x, y, z, c = _knuth_draw(p, np.uint64(eml[i]), x, y, z, c)
+        stop, p, x, y, z, c = _knuth_draw(p, _eml_at(eml, i), x, y, z, c)
         out[i] = k
         i += np.uint64(stop)
         k = np.int64(0) if stop else k + 1
@@ -602,10 +601,10 @@ def _knuth_slice(kind, eml, x, y, z, c, out):
     """Counts ``out`` of one core's sources (``eml`` its slice, ``kind`` its
     :func:`_eml_kind`); returns the advanced KISS words."""
     if kind == 1:
-        return _knuth_uniform(np.uint64(0), np.int64(0), _P_ONE, np.uint64(eml[0]),
-                              x, y, z, c, out)
+        return _knuth_trips(np.uint64(0), np.int64(0), _P_ONE, np.uint64(eml[0]),
+                            x, y, z, c, out)
     if kind == 2:
-        return _knuth_mixed(eml, x, y, z, c, out)
+        return _knuth_trips(np.uint64(0), np.int64(0), _P_ONE, eml, x, y, z, c, out)
     for i in range(out.shape[0]):
         out[i], x, y, z, c = _fast_num_spikes(np.uint64(eml[i]), x, y, z, c)
     return x, y, z, c
@@ -668,8 +667,8 @@ def knuth_core_pair_tick(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_st
         ib += np.uint64(stop_b)
         ka = np.int64(0) if stop_a else ka + 1
         kb = np.int64(0) if stop_b else kb + 1
-    xa, ya, za, ca = _knuth_uniform(ia, ka, pa, ea, xa, ya, ta & _P_ONE, ta >> _S32, out_a)
-    xb, yb, zb, cb = _knuth_uniform(ib, kb, pb, eb, xb, yb, tb & _P_ONE, tb >> _S32, out_b)
+    xa, ya, za, ca = _knuth_trips(ia, ka, pa, ea, xa, ya, ta & _P_ONE, ta >> _S32, out_a)
+    xb, yb, zb, cb = _knuth_trips(ib, kb, pb, eb, xb, yb, tb & _P_ONE, tb >> _S32, out_b)
     _store_kiss(state_a, xa, ya, za, ca)
     _store_kiss(state_b, xb, yb, zb, cb)
     return _n_positive(out_a) + _n_positive(out_b)

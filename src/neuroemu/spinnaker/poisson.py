@@ -77,7 +77,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from neuroemu.engine.fixedpoint import expk
 from neuroemu.engine.kiss64 import kiss64_next, kiss64_step, kiss_seeds_for_slices
@@ -87,6 +88,7 @@ __all__ = [
     "ISI_SCALE_FACTOR",
     "PoissonProgram",
     "build_poisson_program",
+    "knuth_core_pair_tick",
     "knuth_core_tick",
     "knuth_windows",
     "norminv_urt",
@@ -526,18 +528,166 @@ def knuth_windows(slice_bounds, start_ticks, end_ticks, is_fast, sqrt_lambda):
     return lo, hi
 
 
+_P_ONE = np.uint64(0xFFFFFFFF)  # UFRACT_CONST(1.0), Knuth's starting product
+_S32 = np.uint64(32)
+
+# The Knuth path below runs one loop trip per KISS draw instead of one loop per source: the
+# per-source loop's exit branch mispredicts about once per source (the number of draws is
+# random), which cost about as much as the draws. Sources are indexed from 0 in a view of
+# the core's slice with an unsigned index (no negative-index fix-up in the loop).
+
+
+@njit(cache=True, inline="always")
+def _knuth_draw(p, eml, x, y, z, c):
+    """One draw of Knuth's loop as a state machine: ``p`` is the running u0.32 product
+    (``_P_ONE`` at a source's first draw). Returns ``(stop, p, x, y, z, c)``: ``stop`` when
+    this draw ends the source, ``p`` reset to ``_P_ONE`` for the next source then."""
+    x, y, z, c, u = kiss64_step(x, y, z, c)
+    p = (p * u) >> _S32
+    stop = p <= eml
+    return stop, _P_ONE if stop else p, x, y, z, c
+
+
+def _eml_at(eml, i):
+    """``eml[i]`` (uint64) for per-source thresholds, ``eml`` itself for one shared by all
+    sources (kept in a register: no load in the loop's source-index -> compare chain)."""
+    return np.uint64(eml[i] if np.ndim(eml) else eml)
+
+
+@overload(_eml_at, inline="always")
+def _eml_at_jit(eml, i):
+    if isinstance(eml, types.Array):
+        return lambda eml, i: np.uint64(eml[i])
+    return lambda eml, i: eml
+
+
+@njit(cache=True, inline="always")
+def _knuth_draw_mwc64(p, eml, x, y, t):
+    """:func:`_knuth_draw` with the multiply-with-carry words as one t = c << 32 | z: two
+    registers fewer in a loop running two streams (LLVM folds the split and re-join)."""
+    stop, p, x, y, z, c = _knuth_draw(p, eml, x, y, t & _P_ONE, t >> _S32)
+    return stop, p, x, y, (c << _S32) | z
+
+
+@njit(cache=True, inline="always")
+def _knuth_trips(i, k, p, eml, x, y, z, c, out):
+    """Counts ``out[i:]`` (``i`` a uint64) continuing a source at draw ``k`` with product
+    ``p`` (``0, _P_ONE`` at its start); ``eml``: nonzero, one per source or one shared
+    uint64. No data-dependent branch: the source index and count advance by selects."""
+    n = np.uint64(out.shape[0])
+    while i < n:
+        stop, p, x, y, z, c = _knuth_draw(p, _eml_at(eml, i), x, y, z, c)
+        out[i] = k
+        i += np.uint64(stop)
+        k = np.int64(0) if stop else k + 1
+    return x, y, z, c
+
+
+@njit(cache=True, inline="always")
+def _eml_kind(eml):
+    """0: some source has ``eml == 0`` (it draws nothing) or no source, 1: all share one
+    nonzero value, 2: nonzero, mixed. (min/max: a loop the compiler vectorises.)"""
+    if eml.shape[0] == 0:
+        return 0
+    smallest = largest = eml[0]
+    for i in range(eml.shape[0]):
+        smallest = min(smallest, eml[i])
+        largest = max(largest, eml[i])
+    return 0 if smallest == 0 else (1 if smallest == largest else 2)
+
+
+@njit(cache=True, inline="always")
+def _n_positive(out):
+    n = 0
+    for i in range(out.shape[0]):
+        n += out[i] > 0
+    return n
+
+
+@njit(cache=True, inline="always")
+def _knuth_slice(kind, eml, x, y, z, c, out):
+    """Counts ``out`` of one core's sources (``eml`` its slice, ``kind`` its
+    :func:`_eml_kind`); returns the advanced KISS words."""
+    if kind == 1:
+        return _knuth_trips(np.uint64(0), np.int64(0), _P_ONE, np.uint64(eml[0]),
+                            x, y, z, c, out)
+    if kind == 2:
+        return _knuth_trips(np.uint64(0), np.int64(0), _P_ONE, eml, x, y, z, c, out)
+    for i in range(out.shape[0]):
+        out[i], x, y, z, c = _fast_num_spikes(np.uint64(eml[i]), x, y, z, c)
+    return x, y, z, c
+
+
 @njit(cache=True, _nrt=False)
 def knuth_core_tick(core, slice_bounds, exp_minus_lambda, kiss_state, counts_out):
-    """:func:`poisson_core_tick` of a core inside its :func:`knuth_windows` window."""
+    """:func:`poisson_core_tick` of a core inside its :func:`knuth_windows` window.
+
+    Bit-identical to one :func:`_fast_num_spikes` loop per source (counts, return value,
+    KISS state), but one loop trip per KISS draw. A core with an ``eml == 0`` source
+    (no draw) takes the per-source loop."""
+    lo, hi = slice_bounds[core], slice_bounds[core + 1]
+    eml = exp_minus_lambda[lo:hi]
+    out = counts_out[lo:hi]
     state = kiss_state[core]
     x, y, z, c = _load_kiss(state)
-    n_spiking = 0
-    for i in range(slice_bounds[core], slice_bounds[core + 1]):
-        n, x, y, z, c = _fast_num_spikes(np.uint64(exp_minus_lambda[i]), x, y, z, c)
-        counts_out[i] = n
-        n_spiking += n > 0
+    x, y, z, c = _knuth_slice(_eml_kind(eml), eml, x, y, z, c, out)
     _store_kiss(state, x, y, z, c)
-    return n_spiking
+    return _n_positive(out)
+
+
+@njit(cache=True, _nrt=False)
+def _knuth_pair_shared(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_state,
+                       counts_out):
+    """:func:`knuth_core_pair_tick` of two different cores, each with one shared nonzero
+    eml: one loop trip draws once from each core's stream. (A function of its own: inlined
+    next to the fallback calls, the loop spills more.)"""
+    lo_a, hi_a = slice_bounds[core_a], slice_bounds[core_a + 1]
+    lo_b, hi_b = slice_bounds[core_b], slice_bounds[core_b + 1]
+    out_a = counts_out[lo_a:hi_a]
+    out_b = counts_out[lo_b:hi_b]
+    state_a = kiss_state[core_a]
+    state_b = kiss_state[core_b]
+    xa, ya, za, ca = _load_kiss(state_a)
+    xb, yb, zb, cb = _load_kiss(state_b)
+    ta, tb = (ca << _S32) | za, (cb << _S32) | zb
+    ea, eb = np.uint64(exp_minus_lambda[lo_a]), np.uint64(exp_minus_lambda[lo_b])
+    na, nb = np.uint64(out_a.shape[0]), np.uint64(out_b.shape[0])
+    ia = ib = np.uint64(0)
+    ka = kb = np.int64(0)
+    pa = pb = _P_ONE
+    while ia < na and ib < nb:
+        stop_a, pa, xa, ya, ta = _knuth_draw_mwc64(pa, ea, xa, ya, ta)
+        stop_b, pb, xb, yb, tb = _knuth_draw_mwc64(pb, eb, xb, yb, tb)
+        out_a[ia] = ka
+        out_b[ib] = kb
+        ia += np.uint64(stop_a)
+        ib += np.uint64(stop_b)
+        ka = np.int64(0) if stop_a else ka + 1
+        kb = np.int64(0) if stop_b else kb + 1
+    xa, ya, za, ca = _knuth_trips(ia, ka, pa, ea, xa, ya, ta & _P_ONE, ta >> _S32, out_a)
+    xb, yb, zb, cb = _knuth_trips(ib, kb, pb, eb, xb, yb, tb & _P_ONE, tb >> _S32, out_b)
+    _store_kiss(state_a, xa, ya, za, ca)
+    _store_kiss(state_b, xb, yb, zb, cb)
+    return _n_positive(out_a) + _n_positive(out_b)
+
+
+@njit(cache=True, _nrt=False)
+def knuth_core_pair_tick(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_state,
+                         counts_out):
+    """``knuth_core_tick(core_a, ...) + knuth_core_tick(core_b, ...)`` (same counts, states
+    and sum of the returns) with the two cores' draws interleaved in one loop: their KISS
+    streams are independent, so the CPU overlaps the two serial RNG/product chains. Unless
+    each core's sources share one nonzero ``eml`` (or if ``core_a == core_b``: two ticks of
+    that core), the two calls run one after the other."""
+    lo_a, hi_a = slice_bounds[core_a], slice_bounds[core_a + 1]
+    lo_b, hi_b = slice_bounds[core_b], slice_bounds[core_b + 1]
+    if (core_a == core_b or _eml_kind(exp_minus_lambda[lo_a:hi_a]) != 1
+            or _eml_kind(exp_minus_lambda[lo_b:hi_b]) != 1):
+        return (knuth_core_tick(core_a, slice_bounds, exp_minus_lambda, kiss_state, counts_out)
+                + knuth_core_tick(core_b, slice_bounds, exp_minus_lambda, kiss_state,
+                                  counts_out))
+    return _knuth_pair_shared(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_state,
+                              counts_out)
 
 
 @njit(cache=True)

@@ -9,8 +9,7 @@ host + chip parameter translation. Times per source-tick, median of ``--repeats`
 
 * ``per-source loop``: the straightforward loop over :func:`_fast_num_spikes` (one Knuth loop
   per source; the implementation of ``knuth_core_tick`` before the branchless version),
-* ``knuth_core_tick``: the kernel's function,
-* ``knuth_core_pair_tick``: two cores advanced in one interleaved loop.
+* ``knuth_core_tick``: the kernel's function.
 
 Every variant runs from the same KISS states and must end in the same states with the same
 counts (checked). Cycles assume a 2.6 GHz clock (not measured).
@@ -33,7 +32,6 @@ from neuroemu.spinnaker.poisson import (
     _load_kiss,
     _store_kiss,
     build_poisson_program,
-    knuth_core_pair_tick,
     knuth_core_tick,
 )
 
@@ -86,20 +84,7 @@ def run_core_tick(n_ticks, bounds, eml, kiss_state, counts):
     return total
 
 
-@njit(cache=True, _nrt=False)
-def run_pair_tick(n_ticks, bounds, eml, kiss_state, counts):
-    total = 0
-    n_cores = bounds.shape[0] - 1
-    for _ in range(n_ticks):
-        for core in range(0, n_cores - 1, 2):
-            total += knuth_core_pair_tick(core, core + 1, bounds, eml, kiss_state, counts)
-        if n_cores % 2:
-            total += knuth_core_tick(n_cores - 1, bounds, eml, kiss_state, counts)
-    return total
-
-
-VARIANTS = {"per-source loop": run_per_source, "knuth_core_tick": run_core_tick,
-            "knuth_core_pair_tick": run_pair_tick}
+VARIANTS = {"per-source loop": run_per_source, "knuth_core_tick": run_core_tick}
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The branchless Knuth path (``knuth_core_tick``, ``knuth_core_pair_tick``) against the
+"""The branchless Knuth path (``knuth_core_tick``) against the
 per-source reading of the chip's loop.
 
 Rule (spec spinnaker.md §4.1, fast regime 0.01 <= rate_per_tick < 10): per source, in atom
@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from neuroemu.spinnaker.poisson import (
     _fast_num_spikes,
     build_poisson_program,
-    knuth_core_pair_tick,
     knuth_core_tick,
 )
 
@@ -129,21 +128,6 @@ def test_uniform_core_against_pure_python_knuth():
     assert abs(total / 10000 - 1.28) < 4 * math.sqrt(1.28 / 10000)
 
 
-def test_pair_of_the_same_core_is_two_ticks():
-    """``knuth_core_pair_tick(c, c)`` is two consecutive ticks of core c."""
-    eml = np.full(40, eml_bits(2.0), dtype=np.uint32)
-    bounds = np.array([0, 40], dtype=np.int64)
-    seed = np.array([[1, 2, 3, 4]], dtype=np.uint32)
-    got_state, ref_state = seed.copy(), seed.copy()
-    got, ref = np.zeros(40, np.int32), np.zeros(40, np.int32)
-    n = knuth_core_pair_tick(0, 0, bounds, eml, got_state, got)
-    n_ref = (per_source_core_tick(0, bounds, eml, ref_state, ref)
-             + per_source_core_tick(0, bounds, eml, ref_state, ref))
-    assert n == n_ref
-    np.testing.assert_array_equal(got, ref)
-    np.testing.assert_array_equal(got_state, ref_state)
-
-
 # -------------------------------------------------------------------------------------------
 # properties
 # -------------------------------------------------------------------------------------------
@@ -193,29 +177,6 @@ def test_core_tick_equals_per_source_loop(data, seeds, ticks):
             np.testing.assert_array_equal(got_state, ref_state)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=cores(), seeds=st.lists(st.tuples(u32, u32, u32, u32), min_size=3, max_size=3),
-       ticks=st.integers(1, 3), order=st.randoms(use_true_random=False))
-def test_pair_tick_equals_two_core_ticks(data, seeds, ticks, order):
-    """``knuth_core_pair_tick(a, b)`` gives the counts, states and summed return of
-    ``knuth_core_tick(a)`` then ``knuth_core_tick(b)`` (here: of the per-source loop), for
-    any two cores (also a == b) of any sizes and eml mixes."""
-    bounds, eml = data
-    n_cores = bounds.shape[0] - 1
-    got_state = np.array(seeds[:n_cores], dtype=np.uint32)
-    ref_state = got_state.copy()
-    got = np.full(eml.shape[0], -7, dtype=np.int32)
-    ref = got.copy()
-    for _ in range(ticks):
-        a, b = order.randrange(n_cores), order.randrange(n_cores)
-        n = knuth_core_pair_tick(a, b, bounds, eml, got_state, got)
-        n_ref = per_source_core_tick(a, bounds, eml, ref_state, ref)
-        n_ref += per_source_core_tick(b, bounds, eml, ref_state, ref)
-        assert n == n_ref
-        np.testing.assert_array_equal(got, ref)
-        np.testing.assert_array_equal(got_state, ref_state)
-
-
 @pytest.mark.parametrize("lam", [0.01, 1.28, 2.32, 9.99])
 def test_mean_count_is_lambda(lam):
     """Knuth's method gives Poisson(lambda) counts: over 2000 sources x 5 ticks the mean is
@@ -227,6 +188,7 @@ def test_mean_count_is_lambda(lam):
     counts = np.zeros(n, dtype=np.int32)
     total = 0
     for _ in range(ticks):
-        knuth_core_pair_tick(0, 1, bounds, eml, state, counts)
+        knuth_core_tick(0, bounds, eml, state, counts)
+        knuth_core_tick(1, bounds, eml, state, counts)
         total += int(counts.sum())
     assert abs(total / (n * ticks) - lam) < 4 * math.sqrt(lam / (n * ticks))

@@ -88,7 +88,6 @@ __all__ = [
     "ISI_SCALE_FACTOR",
     "PoissonProgram",
     "build_poisson_program",
-    "knuth_core_pair_tick",
     "knuth_core_tick",
     "knuth_windows",
     "norminv_urt",
@@ -562,14 +561,6 @@ def _eml_at_jit(eml, i):
 
 
 @njit(cache=True, inline="always")
-def _knuth_draw_mwc64(p, eml, x, y, t):
-    """:func:`_knuth_draw` with the multiply-with-carry words as one t = c << 32 | z: two
-    registers fewer in a loop running two streams (LLVM folds the split and re-join)."""
-    stop, p, x, y, z, c = _knuth_draw(p, eml, x, y, t & _P_ONE, t >> _S32)
-    return stop, p, x, y, (c << _S32) | z
-
-
-@njit(cache=True, inline="always")
 def _knuth_trips(i, k, p, eml, x, y, z, c, out):
     """Counts ``out[i:]`` (``i`` a uint64) continuing a source at draw ``k`` with product
     ``p`` (``0, _P_ONE`` at its start); ``eml``: nonzero, one per source or one shared
@@ -633,61 +624,6 @@ def knuth_core_tick(core, slice_bounds, exp_minus_lambda, kiss_state, counts_out
     x, y, z, c = _knuth_slice(_eml_kind(eml), eml, x, y, z, c, out)
     _store_kiss(state, x, y, z, c)
     return _n_positive(out)
-
-
-@njit(cache=True, _nrt=False)
-def _knuth_pair_shared(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_state,
-                       counts_out):
-    """:func:`knuth_core_pair_tick` of two different cores, each with one shared nonzero
-    eml: one loop trip draws once from each core's stream. (A function of its own: inlined
-    next to the fallback calls, the loop spills more.)"""
-    lo_a, hi_a = slice_bounds[core_a], slice_bounds[core_a + 1]
-    lo_b, hi_b = slice_bounds[core_b], slice_bounds[core_b + 1]
-    out_a = counts_out[lo_a:hi_a]
-    out_b = counts_out[lo_b:hi_b]
-    state_a = kiss_state[core_a]
-    state_b = kiss_state[core_b]
-    xa, ya, za, ca = _load_kiss(state_a)
-    xb, yb, zb, cb = _load_kiss(state_b)
-    ta, tb = (ca << _S32) | za, (cb << _S32) | zb
-    ea, eb = np.uint64(exp_minus_lambda[lo_a]), np.uint64(exp_minus_lambda[lo_b])
-    na, nb = np.uint64(out_a.shape[0]), np.uint64(out_b.shape[0])
-    ia = ib = np.uint64(0)
-    ka = kb = np.int64(0)
-    pa = pb = _P_ONE
-    while ia < na and ib < nb:
-        stop_a, pa, xa, ya, ta = _knuth_draw_mwc64(pa, ea, xa, ya, ta)
-        stop_b, pb, xb, yb, tb = _knuth_draw_mwc64(pb, eb, xb, yb, tb)
-        out_a[ia] = ka
-        out_b[ib] = kb
-        ia += np.uint64(stop_a)
-        ib += np.uint64(stop_b)
-        ka = np.int64(0) if stop_a else ka + 1
-        kb = np.int64(0) if stop_b else kb + 1
-    xa, ya, za, ca = _knuth_trips(ia, ka, pa, ea, xa, ya, ta & _P_ONE, ta >> _S32, out_a)
-    xb, yb, zb, cb = _knuth_trips(ib, kb, pb, eb, xb, yb, tb & _P_ONE, tb >> _S32, out_b)
-    _store_kiss(state_a, xa, ya, za, ca)
-    _store_kiss(state_b, xb, yb, zb, cb)
-    return _n_positive(out_a) + _n_positive(out_b)
-
-
-@njit(cache=True, _nrt=False)
-def knuth_core_pair_tick(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_state,
-                         counts_out):
-    """``knuth_core_tick(core_a, ...) + knuth_core_tick(core_b, ...)`` (same counts, states
-    and sum of the returns) with the two cores' draws interleaved in one loop: their KISS
-    streams are independent, so the CPU overlaps the two serial RNG/product chains. Unless
-    each core's sources share one nonzero ``eml`` (or if ``core_a == core_b``: two ticks of
-    that core), the two calls run one after the other."""
-    lo_a, hi_a = slice_bounds[core_a], slice_bounds[core_a + 1]
-    lo_b, hi_b = slice_bounds[core_b], slice_bounds[core_b + 1]
-    if (core_a == core_b or _eml_kind(exp_minus_lambda[lo_a:hi_a]) != 1
-            or _eml_kind(exp_minus_lambda[lo_b:hi_b]) != 1):
-        return (knuth_core_tick(core_a, slice_bounds, exp_minus_lambda, kiss_state, counts_out)
-                + knuth_core_tick(core_b, slice_bounds, exp_minus_lambda, kiss_state,
-                                  counts_out))
-    return _knuth_pair_shared(core_a, core_b, slice_bounds, exp_minus_lambda, kiss_state,
-                              counts_out)
 
 
 @njit(cache=True)

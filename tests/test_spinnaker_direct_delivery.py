@@ -22,9 +22,8 @@ from hypothesis import strategies as st
 from pyNN.random import NumpyRNG
 
 from neuroemu.spinnaker import kernel
-from neuroemu.spinnaker.direct_delivery import direct_sources
+from neuroemu.spinnaker.direct_delivery import direct_sources, static_row
 from neuroemu.spinnaker.faults import PacketLoss, ideal_network, network_arrays
-from neuroemu.spinnaker.ring_writes import static_row
 
 
 def _saturating_reference(ring, words, cnt, shift_time, ring_mask):
@@ -51,10 +50,8 @@ def test_static_row_is_cnt_saturating_additions(ring0, weights, targets, cnt, sh
     words = [(w << 16) | targets[i] for i, w in enumerate(weights)]
     ring = np.array(ring0, dtype=np.uint16)
     prov = np.zeros((1, kernel.N_PROV), dtype=np.int64)
-    unbuffered = (np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32),
-                  np.full(1, -1, dtype=np.int64))
     static_row(0, 0, len(words), cnt, shift_time, np.array(words, dtype=np.uint32), ring, 0,
-               15, 2, 0, prov, unbuffered)
+               15, prov)
     expected, saturated = _saturating_reference(ring0, words, cnt, shift_time, 15)
     assert ring.tolist() == expected
     assert prov[0, kernel.PROV_SATURATED] == saturated

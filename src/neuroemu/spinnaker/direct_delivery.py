@@ -31,9 +31,30 @@ from neuroemu.spinnaker.core_table import (
     C_LO,
     NEURON_CORE,
     POISSON_CORE,
+    PROV_SATURATED,
 )
 from neuroemu.spinnaker.faults import F_ON
-from neuroemu.spinnaker.ring_writes import static_row
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def static_row(c, r0, length, cnt, shift_time, words, ring, roff, ring_mask, prov):
+    """A static row of neuron core ``c`` received ``cnt`` times, into its ring buffer: the
+    whole row ``cnt`` times over (two words of a row may share a cell), each word a
+    saturating addition at 0xFFFF, counted in ``prov`` (spec §1.4, §4.1). A one-word row
+    takes its ``cnt`` additions at once: they end at min(acc + cnt * weight, 0xFFFF), and
+    the k-th saturates iff acc + k * weight > 0xFFFF."""
+    passes, mult = (1, cnt) if length == 1 else (cnt, 1)
+    for _ in range(passes):
+        for w in range(r0, r0 + length):
+            word = np.int64(words[w])
+            weight = word >> 16
+            idx = roff + (((word & 0xFFFF) + shift_time) & ring_mask)
+            before = np.int64(ring[idx])
+            acc = before + weight * mult
+            if acc > 0xFFFF:
+                acc = 0xFFFF
+                prov[c, PROV_SATURATED] += mult - min(mult, (0xFFFF - before) // weight)
+            ring[idx] = np.uint16(acc)
 
 
 @njit(cache=True)
@@ -113,19 +134,17 @@ def _source_pairs(cores, is_direct, route_ptr, route_core, write, n_pairs, dsrc,
 
 @njit(cache=True, _nrt=False, inline="always")
 def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_ptr, word_ptr,
-                route_len, route_core, counts, roff, ring_mask, shift_time, ti_bits, now_slot,
-                wb):
+                route_len, route_core, counts, roff, ring_mask, shift_time):
     """The packets Poisson core ``src`` sent to neuron core ``c`` last tick (spike counts in
     ``counts``, keys in [key_lo, key_hi); ``shift_time``: the send tick's ring offset), in
-    key order as routing queues them (``ti_bits``, ``now_slot``, ``wb``:
-    :func:`neuroemu.spinnaker.ring_writes.ring_add`). A ``dense`` pair runs without branches on the count:
+    key order as routing queues them. A ``dense`` pair runs without branches on the count:
     a silent atom's one-word row adds 0, which leaves the cell and the counter as they are."""
     p_off = cores[src, C_AUX_OFF] - cores[src, C_LO]
     if dense:
         w_off = word_ptr[key_lo] - key_lo
         for key in range(key_lo, key_hi):
             static_row(c, w_off + key, 1, counts[p_off + key], shift_time, words, ring, roff,
-                       ring_mask, ti_bits, now_slot, prov, wb)
+                       ring_mask, prov)
         return
     for key in range(key_lo, key_hi):
         cnt = counts[p_off + key]
@@ -133,4 +152,4 @@ def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_p
             r = route_ptr[key]
             if route_core[r] == c:
                 static_row(c, word_ptr[key], route_len[r], cnt, shift_time, words, ring, roff,
-                           ring_mask, ti_bits, now_slot, prov, wb)
+                           ring_mask, prov)

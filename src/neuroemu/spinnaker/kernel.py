@@ -37,7 +37,7 @@ from neuroemu.engine.prefetch import prefetch
 
 # the core table and the neuron layout stay importable as kernel.X
 from neuroemu.spinnaker.core_table import *
-from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources
+from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources, static_row
 from neuroemu.spinnaker.faults import NET_SENT, route_packets
 from neuroemu.spinnaker.neuron_layout import *
 from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
@@ -54,14 +54,6 @@ from neuroemu.spinnaker.neuron_update import (
     uniform_constants,
 )
 from neuroemu.spinnaker.poisson import knuth_core_tick, knuth_windows, poisson_core_tick
-from neuroemu.spinnaker.ring_writes import (
-    WRITE_BUFFER_MIN_CELLS,
-    flush_write_buffers,
-    replay_now,
-    ring_add,
-    static_row,
-    write_buffers,
-)
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
@@ -81,7 +73,7 @@ PREFETCH_MIN_WORDS = 1 << 22
 @njit(cache=True, _nrt=False)
 def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask, shift_time,
                  prov, pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, timing, luts,
-                 lut_len, lut_shift, wdep, wpar, now_slot, wb):
+                 lut_len, lut_shift, wdep, wpar):
     """A presynaptic spike through a plastic row: deferred STDP update of every synapse,
     new weight into the ring buffer and back into the row (spec §8, ``stdp.py``)."""
     idx_bits = cores[c, C_IDX_BITS]
@@ -106,19 +98,22 @@ def _plastic_row(c, r0, length, prow, t_pre, cores, words, ring, roff, ring_mask
             post_t, post_tr, post_dummy, timing, luts, lut_len, lut_shift, wdep, wpar[s])
         new_w = (weight >> shift) & 0xFFFF
         words[w] = np.uint32((new_w << 16) | ctrl)
-        ring_add(c, (ctrl + shift_time) & ring_mask, new_w, 1, roff, ti_bits, now_slot, ring,
-                 prov, wb)
+        idx = roff + ((ctrl + shift_time) & ring_mask)
+        acc = np.int64(ring[idx]) + new_w
+        if acc > 0xFFFF:
+            acc = 0xFFFF
+            prov[c, PROV_SATURATED] += 1
+        ring[idx] = np.uint16(acc)
 
 
 @njit(cache=True, _nrt=False, inline="always")
 def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
-                ti_bits, dmask, now_slot, wb):
+                ti_bits, dmask):
     """Inbox entries [e_from, e_to) of neuron core ``c`` into its ring buffer. The rows lie
     anywhere in ``words`` (gigabytes at full scale) and their cells anywhere in the core's
     ring (tens of kB, hundreds of cores): when ``words`` exceeds the cache
     (PREFETCH_MIN_WORDS), the start of the row PREFETCH_AHEAD entries on and the ring cells
-    of the next row are prefetched, so their cache misses overlap this row's additions
-    (the ring cells only without write buffers, :mod:`neuroemu.spinnaker.ring_writes`)."""
+    of the next row are prefetched, so their cache misses overlap this row's additions."""
     inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, _ = inbox
     (pre_time, pre_trace, post_n, post_t, post_tr, post_dummy, luts, lut_len, lut_shift, timing,
      wdep, wpar) = stdp_tables
@@ -130,7 +125,7 @@ def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, r
             ahead = inbox_row[e + PREFETCH_AHEAD]
             for line in range(0, min(inbox_len[e + PREFETCH_AHEAD], PREFETCH_WORDS), 16):
                 prefetch(words, ahead + line)
-        if cold and wb[2][c] < 0 and e + 1 < ib + e_to:
+        if cold and e + 1 < ib + e_to:
             # the ring cells of the next row (its words are in cache by now)
             nxt = inbox_row[e + 1]
             nxt_shift = (inbox_time[e + 1] & dmask) << ti_bits
@@ -145,22 +140,20 @@ def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, r
                 _plastic_row(c, r0, inbox_len[e], prow, inbox_time[e], cores, words,
                              ring, roff, ring_mask, shift_time, prov, pre_time, pre_trace,
                              post_n, post_t, post_tr, post_dummy, timing[rule], luts[rule],
-                             lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule], now_slot,
-                             wb)
+                             lut_len[rule], lut_shift[rule], wdep[rule], wpar[rule])
         else:
             static_row(c, r0, inbox_len[e], cnt, shift_time, words, ring, roff, ring_mask,
-                       ti_bits, now_slot, prov, wb)
+                       prov)
 
 
 @njit(cache=True, _nrt=False, inline="always")
 def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
-                 stdp_tables, recording, work, direct, wb):
+                 stdp_tables, recording, work, direct):
     """One tick of neuron core ``c``: its inbox rows and the packets of its direct Poisson
     sources (``direct``, :mod:`neuroemu.spinnaker.direct_delivery`; none on the ``first``
     tick of a run) into the ring buffer, then the neuron update
     (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and constants
-    ``pr``; ``work`` is :func:`_work_arrays`; ``wb`` the write buffers
-    (:mod:`neuroemu.spinnaker.ring_writes`). Inlined into the loop over cores (hence the tuples): a call passing
+    ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores (hence the tuples): a call passing
     its ~50 arrays costs more than a small core's update."""
     inbox_n = inbox[5]
     out_key, out_cnt, out_n = outbox
@@ -184,19 +177,17 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
         route_core = direct
     n_in = inbox_n[c]
     done = 0
-    now_slot = t & dmask
-    replay_now(c, t, cores, ring, prov, wb)
     if not first:
         shift_time = ((t - 1) & dmask) << ti_bits
         for j in range(dptr[c], dptr[c + 1]):
             _inbox_rows(c, done, split[j], cores, words, ring, inbox, prov, stdp_tables, roff,
-                        ring_mask, ti_bits, dmask, now_slot, wb)
+                        ring_mask, ti_bits, dmask)
             done = split[j]
             direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov, route_ptr,
                         word_ptr, route_len, route_core, counts[(t - 1) & 1], roff, ring_mask,
-                        shift_time, ti_bits, now_slot, wb)
+                        shift_time)
     _inbox_rows(c, done, n_in, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
-                ti_bits, dmask, now_slot, wb)
+                ti_bits, dmask)
     inbox_n[c] = 0
     split[dptr[c]:dptr[c + 1]] = 0
     # 2. recording and current sources (before the ring slot of this tick is taken)
@@ -393,7 +384,7 @@ def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, sent, pro
 @njit(cache=True, _nrt=False)
 def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox, outbox, prov,
                 sources, poisson_fields, current_sources, stdp_tables, recording, work, direct,
-                sent, cycles, wb):
+                sent, cycles):
     """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
     state, so cores may run in any order or in parallel. (One call for many cores: a call
     passing this many arrays costs about as much as a small core's update.) ``first`` and
@@ -411,7 +402,7 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
         kind = cores[c, C_KIND]
         if kind == NEURON_CORE:
             _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov,
-                         current_sources, stdp_tables, recording, work, direct, wb)
+                         current_sources, stdp_tables, recording, work, direct)
         elif kind == POISSON_CORE:
             if is_direct[c] and not last:
                 _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], sent,
@@ -459,19 +450,16 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
               arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_fields, poisson_counts,
               current_sources, stdp_tables, rec_spike_col, rec_spikes, rec_v_col, rec_ge_col,
               rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi, net,
-              parallel_min_neurons=PARALLEL_MIN_NEURONS,
-              buffer_min_cells=WRITE_BUFFER_MIN_CELLS, n_threads=1):
+              parallel_min_neurons=PARALLEL_MIN_NEURONS, n_threads=1):
     """Advance the machine from tick ``t_start`` by ``n_ticks`` ticks (state in place);
     ``net`` is the routing state of :mod:`neuroemu.spinnaker.faults`.
 
-    The cores of a tick run in parallel threads only when there are at least
-    ``parallel_min_neurons`` neurons (and ``n_threads`` > 1): below that, waking the threads every tick costs more
+    The cores of a tick run in ``n_threads`` parallel threads only when there are at least
+    ``parallel_min_neurons`` neurons: below that, waking the threads every tick costs more
     than the work it shares (and much more when the CPUs are busy with other processes).
     Each thread then runs a contiguous group of cores, first of about equal numbers of
     neurons and sources, then, every ``REBALANCE_TICKS`` ticks, of about equal measured
-    cycles. Either way the results are the same bits. The rings take their additions
-    through write buffers when they hold at least ``buffer_min_cells`` cells
-    (:mod:`neuroemu.spinnaker.ring_writes`), again with the same bits.
+    cycles. Either way the results are the same bits.
     """
     n_cores = cores.shape[0]
     st = np.ascontiguousarray(state.T)   # (N_STATE, n_atoms): a variable of a core is a row
@@ -489,7 +477,6 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                             rec_spike_col, poisson_counts.size) + (route_ptr, word_ptr,
                                                                     route_len, route_core)
     sent = net[NET_SENT]
-    wb = write_buffers(cores, ring.size, buffer_min_cells)
     n_neurons = 0
     for c in range(n_cores):
         if cores[c, C_KIND] == NEURON_CORE:
@@ -516,16 +503,15 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                 _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
                             ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,
-                            cycles, wb)
+                            cycles)
             if (step + 1) % REBALANCE_TICKS == 0:
                 balanced_bounds(cycles, n_groups, bounds)
                 cycles[:] = 0
         else:
             _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
                         prov, sources, poisson_fields, current_sources, stdp_tables, recording,
-                        work, direct, sent, cycles, wb)
+                        work, direct, sent, cycles)
         # 3. gather packets (core order) for the next tick's routing; record spikes
         _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
                 rec_spike_col, rec_spikes)
-    flush_write_buffers(cores, ring, prov, wb)
     state[:, :] = st.T

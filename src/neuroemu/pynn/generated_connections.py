@@ -12,7 +12,9 @@ The connections are generated in blocks of source rows. Each block has its own s
 pairs and one per random parameter, derived from seeds drawn once from the user's RNGs, so
 every pass over the projection (the summary when it is created, the toolchain's row
 counting and row writing, ``get``) sees exactly the same connections, and no pass holds
-more than one block. As on the machine, the draws come from the machine's own generator
+more than one block. The one thing kept per connection is its delay in ticks (one byte,
+from the summary), so the toolchain's two passes need not draw the delays again; the
+counting pass also skips the targets where only their population matters. As on the machine, the draws come from the machine's own generator
 stream, not the host RNG's: the same seeds give the same network, but not the one the
 host-built (stored) path gives for a smaller projection.
 """
@@ -99,6 +101,8 @@ class GeneratedConnections:
         self.pair_seed = pair_seed
         self.parameters = parameters
         self.summary = ConnectionSummary()
+        self.delay_ticks: list[np.ndarray] | None = None   # per block, uint8, from summarise
+        self.dt = 0.0
 
     @property
     def n_blocks(self) -> int:
@@ -107,8 +111,10 @@ class GeneratedConnections:
     def __len__(self) -> int:
         return int(self.counts.sum())
 
-    def pairs(self, b: int) -> tuple[np.ndarray, np.ndarray]:
-        """int32 (pre, post) positions of block ``b``, sorted by pre."""
+    def pairs(self, b: int, targets: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """int32 (pre, post) positions of block ``b``, sorted by pre. Without ``targets``
+        (and where no self-connection rule needs them) post is all zeros: the pre positions
+        are drawn before the post ones, so they are the same."""
         lo, hi = int(self.row_bounds[b]), int(self.row_bounds[b + 1])
         gen = _block_generator(self.pair_seed, b)
         n_post = self.n_post
@@ -119,6 +125,8 @@ class GeneratedConnections:
             rows = gen.integers(0, hi - lo, size=int(self.drawn[b]))
             pre = np.repeat(np.arange(lo, hi, dtype=INDEX_DTYPE),
                             np.bincount(rows, minlength=hi - lo))
+            if not targets and self.self_rule == SELF_ALLOWED:
+                return pre, np.zeros(pre.size, dtype=INDEX_DTYPE)
             post = gen.integers(0, n_post, size=pre.size, dtype=INDEX_DTYPE)
         else:
             flat = np.concatenate(list(bernoulli_positions(gen, lo * n_post, hi * n_post,
@@ -133,23 +141,32 @@ class GeneratedConnections:
             return pre, post
         return pre[keep], post[keep]
 
-    def block(self, b: int, names=None) -> tuple[np.ndarray, np.ndarray, dict]:
+    def block(self, b: int, names=None, machine: bool = False
+              ) -> tuple[np.ndarray, np.ndarray, dict]:
         """(pre, post, {parameter: values}) of block ``b`` (the parameters ``names``, or
-        all): the same on every call."""
-        pre, post = self.pairs(b)
-        return pre, post, {name: par.values(b, pre.size)
-                           for name, par in self.parameters.items()
-                           if names is None or name in names}
+        all): the same on every call. ``machine``: for the toolchain, delays as their ticks
+        times dt (from :attr:`delay_ticks`), and targets only if a weight is asked for."""
+        pre, post = self.pairs(b, targets=not machine or names is None or "weight" in names)
+        values = {}
+        for name, par in self.parameters.items():
+            if names is not None and name not in names:
+                continue
+            if machine and name == "delay" and self.delay_ticks is not None:
+                values[name] = self.delay_ticks[b] * self.dt
+            else:
+                values[name] = par.values(b, pre.size)
+        return pre, post, values
 
-    def blocks(self, names=None):
-        """Every block in order; the next one is generated on a second thread while the
-        caller works on the current one (numpy's generators release the GIL)."""
+    def blocks(self, names=None, machine: bool = False):
+        """Every block in order (:meth:`block`); the next one is generated on a second
+        thread while the caller works on the current one (numpy's generators release the
+        GIL)."""
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(self.block, 0, names) if self.n_blocks else None
+            pending = pool.submit(self.block, 0, names, machine) if self.n_blocks else None
             for b in range(self.n_blocks):
                 current = pending.result()
                 if b + 1 < self.n_blocks:
-                    pending = pool.submit(self.block, b + 1, names)
+                    pending = pool.submit(self.block, b + 1, names, machine)
                 yield current
 
     def materialise(self) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -168,31 +185,44 @@ class GeneratedConnections:
 
     def summarise(self, dt: float, check) -> None:
         """The creation pass: count every block's connections, check their values with
-        ``check(values)`` (the projection's safe checks) and fill :attr:`summary`."""
+        ``check(values)`` (the projection's safe checks), fill :attr:`summary` and, for
+        drawn delays of at most 255 ticks, keep each connection's ticks
+        (:attr:`delay_ticks`)."""
         abs_max = dict.fromkeys(self.parameters, 0.0)
         delay_ticks = np.zeros(1, dtype=np.int64)
+        delay = self.parameters.get("delay")
+        cache = [] if delay is not None and delay.kind != CONSTANT else None
         for b, (pre, _, values) in enumerate(self.blocks()):
             self.counts[b] = pre.size
-            if not pre.size:
-                continue
-            check(values)
+            if pre.size:
+                check(values)
             for name, column in values.items():
                 sample = column[:1] if is_constant_column(column) else column
-                abs_max[name] = max(abs_max[name], float(np.abs(sample).max()))
+                if sample.size:
+                    abs_max[name] = max(abs_max[name], float(np.abs(sample).max()))
             if "delay" in values:
-                delay_ticks = _add_histogram(delay_ticks, values["delay"], dt)
+                ticks = delay_ticks_of(values["delay"], dt)
+                delay_ticks = _add_histogram(delay_ticks, ticks, values["delay"].size)
+                if cache is not None and ticks.size and ticks.max() > 255:
+                    cache = None
+                if cache is not None:
+                    cache.append(ticks.astype(np.uint8))
         self.summary = ConnectionSummary(abs_max, delay_ticks)
+        self.delay_ticks, self.dt = cache, dt
 
 
-def _add_histogram(hist: np.ndarray, delays: np.ndarray, dt: float) -> np.ndarray:
-    """``hist`` plus the count of delays per ``rint(delay / dt)`` (constant: one add)."""
+def delay_ticks_of(delays: np.ndarray, dt: float) -> np.ndarray:
+    """``rint(delay / dt)`` in double precision, at least 0, as the machine's host rounds
+    delays (spec §2); one value for a constant column."""
     if is_constant_column(delays):
-        ticks = np.array([int(np.rint(delays[0] / dt))])
-        weights = np.array([delays.size])
-    else:
-        ticks = np.rint(delays / dt).astype(np.int64)
-        weights = None
-    ticks = np.maximum(ticks, 0)
+        delays = delays[:1]
+    return np.maximum(np.rint(np.asarray(delays, dtype=np.float64) / dt), 0).astype(np.int64)
+
+
+def _add_histogram(hist: np.ndarray, ticks: np.ndarray, n: int) -> np.ndarray:
+    """``hist`` plus the count of connections per tick (``ticks`` of one value: ``n`` of
+    them, a constant column)."""
+    weights = np.array([n]) if ticks.size == 1 and n > 1 else None
     add = np.bincount(ticks, weights=weights, minlength=hist.size).astype(np.int64)
     add[:hist.size] += hist
     return add

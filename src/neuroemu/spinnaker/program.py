@@ -130,7 +130,8 @@ class ProjectionLayout:
     def blocks(self, weights: bool = True):
         """(pre positions, post positions, weights, delays in ms), block by block: one
         block of the stored arrays, or each generated block in turn. Without ``weights``
-        the weights are zeros (a generated projection then skips drawing them)."""
+        the weights are zeros (a generated projection then skips drawing them, and its
+        targets, whose population is all the count needs)."""
         if self.generated is None:
             values = self.projection._values
             yield (self.projection._pre_idx, self.projection._post_idx,
@@ -138,7 +139,7 @@ class ProjectionLayout:
                    np.asarray(values["delay"], dtype=float))
             return
         names = ("weight", "delay") if weights else ("delay",)
-        for pre, post, values in self.generated.blocks(names):
+        for pre, post, values in self.generated.blocks(names, machine=True):
             yield (pre, post, values.get("weight", constant_column(0.0, pre.size)),
                    values["delay"])
 

@@ -71,6 +71,8 @@ class RowEncoder:
         layouts = list(m.layouts.values())
         self.offsets = np.array([lay.offset for lay in layouts], dtype=np.int64)
         self.slots = np.array([lay.slots for lay in layouts], dtype=np.int64)
+        # slots are powers of two (spec §3.2): the stage of a delay is a shift, not a division
+        self.slot_bits = np.array([int(n).bit_length() - 1 for n in self.slots], dtype=np.int64)
         self.atom_bits = np.array([lay.atom_bits for lay in layouts], dtype=np.int64)
         self.type_bits = np.array([mapping.type_bits(lay.n_types) for lay in layouts],
                                   dtype=np.int64)
@@ -123,7 +125,7 @@ class RowEncoder:
         done = 0
         for pre, post, weights, delays in pl.blocks(weights=not count_only):
             _encode(count_only, pre, post, weights, delays, pl.dt, pl.synapse_type,
-                    *tables, self.slots, self.atom_bits, self.type_bits, scale,
+                    *tables, self.slot_bits, self.atom_bits, self.type_bits, scale,
                     self.dc_base, self.dc_key0, self.dc_lo, self.dc_n, per_key, words, wcore,
                     wflag, worigin, origin_base + done)
             done += pre.size
@@ -131,7 +133,7 @@ class RowEncoder:
 
 @njit(cache=True, nogil=True)
 def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_atom, pre_core,
-            pre_layout, post_core, post_local, post_layout, slots, atom_bits, type_bits,
+            pre_layout, post_core, post_local, post_layout, slot_bits, atom_bits, type_bits,
             scale, dc_base, dc_key0, dc_lo, dc_n, per_key, words, wcore, wflag, worigin,
             origin_base):
     """Each connection's key (its source, or a delay-extension stage key: spec §3), then
@@ -142,10 +144,10 @@ def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_at
         source = pre_idx[i]
         target = post_idx[i]
         p = post_layout[target]
-        n_slots = slots[p]
+        s_bits = slot_bits[p]
         d = np.int64(np.rint(delays[i] / dt))          # host delay rounding (spec §2)
         d = max(d, 1)
-        stage = (d - 1) // n_slots
+        stage = (d - 1) >> s_bits
         key = pre_atom[source]
         if stage > 0:
             dc = dc_base[pre_layout[source], p] + pre_core[source]
@@ -155,8 +157,8 @@ def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_at
         if count_only:
             continue
         a_bits = atom_bits[p]
-        remaining = d - stage * n_slots
-        ctrl = ((remaining & (n_slots - 1)) << (a_bits + type_bits[p])) | \
+        remaining = d - (stage << s_bits)
+        ctrl = ((remaining & ((1 << s_bits) - 1)) << (a_bits + type_bits[p])) | \
             (syn_type << a_bits) | post_local[target]
         weight = np.int64(np.rint(abs(weights[i]) * scale[p])) & 0xFFFF
         words[at] = np.uint32((weight << 16) | ctrl)

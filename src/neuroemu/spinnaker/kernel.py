@@ -252,11 +252,11 @@ def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_
 
 
 @njit(cache=True, _nrt=False)
-def _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox_n, out_key,
-                out_cnt, out_n):
+def _delay_core(c, t, cores, hist, flags, row0, inbox_row, inbox_cnt, inbox_time, inbox_n,
+                out_key, out_cnt, out_n):
     """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots.
-    ``busy`` (:func:`_busy_history`) flags the history rows holding a spike, so the rows of
-    silent ticks (most of them) are not scanned."""
+    ``flags``, ``row0`` (:func:`_busy_history`) flag the history rows holding a spike, so
+    the rows of silent ticks (most of them) are not scanned."""
     n_here = cores[c, C_HI] - cores[c, C_LO]
     slots = cores[c, C_SLOTS]
     stages = cores[c, C_STAGES]
@@ -264,9 +264,9 @@ def _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox
     hoff = cores[c, C_AUX_OFF]
     ib = cores[c, C_INBOX_OFF]
     for e in range(inbox_n[c]):
-        base = hoff + (inbox_time[ib + e] % h_len) * n_here
-        hist[base + inbox_row[ib + e] - cores[c, C_LO]] += inbox_cnt[ib + e]
-        busy[base] = True
+        row = inbox_time[ib + e] % h_len
+        hist[hoff + row * n_here + inbox_row[ib + e] - cores[c, C_LO]] += inbox_cnt[ib + e]
+        flags[row0[c] + row] = True
     inbox_n[c] = 0
     ob = cores[c, C_OUT_OFF]
     key0 = cores[c, C_SUB]
@@ -275,9 +275,9 @@ def _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox
         t0 = t - s * slots
         if t0 < 0:
             break
-        base = hoff + (t0 % h_len) * n_here
-        if not busy[base]:
+        if not flags[row0[c] + t0 % h_len]:
             continue
+        base = hoff + (t0 % h_len) * n_here
         for k in range(n_here):
             cnt = hist[base + k]
             if cnt > 0:
@@ -285,28 +285,37 @@ def _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox
                 out_cnt[ob + n_out] = cnt
                 n_out += 1
     t_old = t - stages * slots
-    if t_old >= 0 and busy[hoff + (t_old % h_len) * n_here]:
+    if t_old >= 0 and flags[row0[c] + t_old % h_len]:
         base = hoff + (t_old % h_len) * n_here
         for k in range(n_here):
             hist[base + k] = 0
-        busy[base] = False
+        flags[row0[c] + t_old % h_len] = False
     out_n[c] = n_out
 
 
 @njit(cache=True)
 def _busy_history(cores, hist):
-    """Whether each history row of the delay-extension cores holds a spike, flagged at the
-    row's first entry (``hist`` index ``C_AUX_OFF + (tick % h_len) * n_here``)."""
-    busy = np.zeros(max(1, hist.size), dtype=np.bool_)
-    for c in range(cores.shape[0]):
+    """Whether each history row of the delay-extension cores holds a spike:
+    ``(flags, row0)`` with the flag of tick t of core c at ``flags[row0[c] + t % h_len]``.
+    One byte per row, a few kB in all, so the per-tick checks stay in the cache (flags
+    inside ``hist``, one per row of hundreds of bytes, missed it at full scale)."""
+    n_cores = cores.shape[0]
+    row0 = np.zeros(n_cores, dtype=np.int64)
+    n_rows = 0
+    for c in range(n_cores):
+        if cores[c, C_KIND] == DELAY_CORE:
+            row0[c] = n_rows
+            n_rows += cores[c, C_AUX_LEN]
+    flags = np.zeros(max(1, n_rows), dtype=np.bool_)
+    for c in range(n_cores):
         if cores[c, C_KIND] == DELAY_CORE:
             n_here = cores[c, C_HI] - cores[c, C_LO]
             for row in range(cores[c, C_AUX_LEN]):
                 base = cores[c, C_AUX_OFF] + row * n_here
                 for k in range(n_here):
                     if hist[base + k] != 0:
-                        busy[base] = True
-    return busy
+                        flags[row0[c] + row] = True
+    return flags, row0
 
 
 @njit(cache=True)
@@ -393,7 +402,8 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
     (:mod:`neuroemu.engine.load_balance`)."""
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
-    arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, busy, win_lo, win_hi = sources
+    (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, flags, row0, win_lo,
+     win_hi) = sources
     windows = (win_lo, win_hi)
     is_direct, counts = direct[0], direct[7]
     timed = cycles.size > 0
@@ -414,8 +424,8 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
             _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
                         out_n)
         else:
-            _delay_core(c, t, cores, hist, busy, inbox_row, inbox_cnt, inbox_time, inbox_n,
-                        out_key, out_cnt, out_n)
+            _delay_core(c, t, cores, hist, flags, row0, inbox_row, inbox_cnt, inbox_time,
+                        inbox_n, out_key, out_cnt, out_n)
         if timed:
             cycles[c] += cycle_counter() - start
 
@@ -467,8 +477,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     work = _work_arrays(cores, pr, current_sources[0], rec_v_col, rec_ge_col, rec_gi_col)
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
     outbox = (out_key, out_cnt, out_n)
-    sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts,
-               _busy_history(cores, hist)) + knuth_windows(
+    sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts) + _busy_history(
+        cores, hist) + knuth_windows(
         poisson_fields[0], poisson_fields[1], poisson_fields[2], poisson_fields[3],
         poisson_fields[5])
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,

@@ -24,6 +24,7 @@ rows. Per synapse this keeps the 4-byte word plus, while building, a 4-byte targ
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,22 +169,38 @@ def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_at
             worigin[at] = origin_base + i
 
 
+@njit(cache=True, nogil=True)
+def _first_touch(words, wcore):
+    """Write every 4 KiB page of two fresh arrays once, so the kernel maps them now."""
+    for i in range(0, words.size, 1024):
+        words[i] = 0
+        wcore[i] = 0
+
+
 def build_rows(program, projections, plastic_of) -> SynapticRows:
     """All synaptic rows of ``projections`` (``plastic_of(proj)`` says which are STDP)."""
     m = program.mapping
     encoder = RowEncoder(program)
     n_keys = program.n_keys
     items = [(proj, m.projections[id(proj)]) for proj in projections]
-    counts = np.zeros(n_keys, dtype=np.int64)
-    for _, pl in items:
-        encoder.count(pl, counts)
-    word_ptr = np.zeros(n_keys + 1, dtype=np.int64)
-    np.cumsum(counts, out=word_ptr[1:])
-    n_words = int(word_ptr[-1])
-    del counts
-    any_plastic = any(plastic_of(proj) for proj, _ in items)
+    # one word per connection: the words are allocated before the counting pass, and their
+    # pages faulted in on a second thread meanwhile (gigabytes at full scale, where the
+    # first touch -- zeroing, huge-page compaction -- took seconds inside the write pass)
+    n_words = sum(pl.size for _, pl in items)
     words = np.empty(n_words, dtype=np.uint32)
     wcore = np.empty(n_words, dtype=np.int32)
+    counts = np.zeros(n_keys, dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        touched = pool.submit(_first_touch, words, wcore)
+        for _, pl in items:
+            encoder.count(pl, counts)
+        touched.result()
+    word_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(counts, out=word_ptr[1:])
+    if int(word_ptr[-1]) != n_words:
+        raise AssertionError(f"counted {int(word_ptr[-1])} words for {n_words} connections")
+    del counts
+    any_plastic = any(plastic_of(proj) for proj, _ in items)
     wflag = np.zeros(n_words if any_plastic else 0, dtype=np.uint8)
     worigin = np.full(n_words if any_plastic else 0, -1, dtype=np.int64)
     cursor = word_ptr[:-1].copy()

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from neuroemu.errors import MappingError
 from neuroemu.spinnaker import kernel, mapping
@@ -299,36 +299,47 @@ def _same_row(i, wcore, wflag, any_plastic):
     return wcore[i] == wcore[i - 1] and (not any_plastic or wflag[i] == wflag[i - 1])
 
 
-@njit(cache=True)
-def _cut_rows(word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plastic):
-    """Rows per key (runs of one core and plasticity), then its delay-extension entries."""
-    n_keys = word_ptr.size - 1
-    route_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+#: groups of keys the threads of :func:`_cut_rows` share out
+CUT_CHUNKS = 64
+
+
+@njit(cache=True, nogil=True)
+def _order_keys(k0, k1, word_ptr, words, wcore, wflag, worigin, any_plastic, n_classes,
+                n_rows, n_plastic_rows):
+    """Order the words of keys [k0, k1) (:func:`_order_key`) and count each key's rows
+    and plastic rows."""
     longest_key = 0
-    for k in range(n_keys):
+    for k in range(k0, k1):
         longest_key = max(longest_key, word_ptr[k + 1] - word_ptr[k])
-    n_classes = 2 * (np.int64(wcore.max()) + 1) + 2 if wcore.size else 2
     tally = np.zeros(n_classes, dtype=np.int64)
     scratch_w = np.empty(longest_key, dtype=np.uint32)
     scratch_o = np.empty(longest_key if any_plastic else 0, dtype=np.int64)
-    for k in range(n_keys):
+    for k in range(k0, k1):
         a, b = word_ptr[k], word_ptr[k + 1]
         if b > a:
             _order_key(a, b, words, wcore, wflag, worigin, any_plastic, tally, scratch_w,
                        scratch_o)
         n = 0
+        n_plastic = 0
         for i in range(a, b):
             if i == a or not _same_row(i, wcore, wflag, any_plastic):
                 n += 1
-        route_ptr[k + 1] = route_ptr[k] + n + dr_ptr[k + 1] - dr_ptr[k]
-    n_rows = route_ptr[n_keys]
-    route_core = np.empty(n_rows, dtype=np.int32)
-    route_len = np.empty(n_rows, dtype=np.uint16)
-    route_prow = np.full(n_rows if any_plastic else 0, -1, dtype=np.int32)
-    n_plastic = 0
+                if any_plastic and wflag[i]:
+                    n_plastic += 1
+        n_rows[k] = n
+        n_plastic_rows[k] = n_plastic
+
+
+@njit(cache=True, nogil=True)
+def _fill_routes(k0, k1, word_ptr, wcore, wflag, dr_ptr, dr_core, any_plastic, route_ptr,
+                 plastic_ptr, route_core, route_len, route_prow):
+    """The routes of keys [k0, k1): one per row (a run of one core and plasticity; plastic
+    rows numbered from ``plastic_ptr[k]``), then the key's delay-extension entries; returns
+    the longest row."""
     longest = 0
-    for k in range(n_keys):
+    for k in range(k0, k1):
         r = route_ptr[k]
+        n_plastic = plastic_ptr[k]
         a, b = word_ptr[k], word_ptr[k + 1]
         start = a
         for i in range(a, b + 1):
@@ -346,4 +357,33 @@ def _cut_rows(word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plast
             route_core[r] = dr_core[j]
             route_len[r] = 0
             r += 1
-    return route_ptr, route_core, route_len, route_prow, n_plastic, longest
+    return longest
+
+
+@njit(cache=True, parallel=True)
+def _cut_rows(word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plastic):
+    """Rows per key (runs of one core and plasticity), then its delay-extension entries.
+    Keys are independent, so groups of keys go to parallel threads (same result)."""
+    n_keys = word_ptr.size - 1
+    n_classes = 2 * (np.int64(wcore.max()) + 1) + 2 if wcore.size else 2
+    n_rows = np.zeros(n_keys, dtype=np.int64)
+    n_plastic_rows = np.zeros(n_keys, dtype=np.int64)
+    n_chunks = max(1, min(n_keys, CUT_CHUNKS))
+    for ch in prange(n_chunks):
+        _order_keys(ch * n_keys // n_chunks, (ch + 1) * n_keys // n_chunks, word_ptr, words,
+                    wcore, wflag, worigin, any_plastic, n_classes, n_rows, n_plastic_rows)
+    route_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    plastic_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    for k in range(n_keys):
+        route_ptr[k + 1] = route_ptr[k] + n_rows[k] + dr_ptr[k + 1] - dr_ptr[k]
+        plastic_ptr[k + 1] = plastic_ptr[k] + n_plastic_rows[k]
+    n_routes = route_ptr[n_keys]
+    route_core = np.empty(n_routes, dtype=np.int32)
+    route_len = np.empty(n_routes, dtype=np.uint16)
+    route_prow = np.full(n_routes if any_plastic else 0, -1, dtype=np.int32)
+    longest = np.zeros(n_chunks, dtype=np.int64)
+    for ch in prange(n_chunks):
+        longest[ch] = _fill_routes(ch * n_keys // n_chunks, (ch + 1) * n_keys // n_chunks,
+                                   word_ptr, wcore, wflag, dr_ptr, dr_core, any_plastic,
+                                   route_ptr, plastic_ptr, route_core, route_len, route_prow)
+    return route_ptr, route_core, route_len, route_prow, plastic_ptr[n_keys], longest.max()

@@ -21,6 +21,7 @@ host-built (stored) path gives for a smaller projection.
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -41,6 +42,8 @@ from neuroemu.pynn.connectors import (
 GENERATE_ABOVE = 1 << 20
 #: connections per block (expected); bounds the memory of one pass to ~24 bytes x this
 BLOCK_CONNECTIONS = 1 << 20
+#: blocks generated ahead of the one in use, each on its own thread
+BLOCKS_AHEAD = 2
 
 CONSTANT, UNIFORM, NORMAL, NORMAL_CLIPPED, NORMAL_CLIPPED_TO_BOUNDARY, EXPONENTIAL = range(6)
 _KINDS = {"uniform": (UNIFORM, ("low", "high")), "normal": (NORMAL, ("mu", "sigma")),
@@ -158,15 +161,16 @@ class GeneratedConnections:
         return pre, post, values
 
     def blocks(self, names=None, machine: bool = False):
-        """Every block in order (:meth:`block`); the next one is generated on a second
-        thread while the caller works on the current one (numpy's generators release the
-        GIL)."""
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(self.block, 0, names, machine) if self.n_blocks else None
+        """Every block in order (:meth:`block`); the next :data:`BLOCKS_AHEAD` are
+        generated on other threads while the caller works on the current one (numpy's
+        generators release the GIL; drawing is the slower side of every pass)."""
+        with ThreadPoolExecutor(max_workers=BLOCKS_AHEAD) as pool:
+            pending = deque(pool.submit(self.block, b, names, machine)
+                            for b in range(min(BLOCKS_AHEAD, self.n_blocks)))
             for b in range(self.n_blocks):
-                current = pending.result()
-                if b + 1 < self.n_blocks:
-                    pending = pool.submit(self.block, b + 1, names, machine)
+                current = pending.popleft().result()
+                if b + BLOCKS_AHEAD < self.n_blocks:
+                    pending.append(pool.submit(self.block, b + BLOCKS_AHEAD, names, machine))
                 yield current
 
     def materialise(self) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from pyNN import errors
 from pyNN.random import NumpyRNG, RandomDistribution
 
-from neuroemu.pynn import connectors
+from neuroemu.pynn import connectors, generated_connections
 
 INT32_MAX = 2**31 - 1
 
@@ -282,9 +282,11 @@ def test_fixed_number_pre_rows_are_distinct_without_self(n_pre, n_post, data):
 
 
 def test_building_keeps_temporaries_bounded():
-    """Building 2000 x 4000 FixedProbability(0.5) (~4e6 connections, constant weight and
-    delay) allocates at most 10 bytes per connection at the peak: 8 stored, the rest the
-    generation's blocks (the int64 positions and float64 columns took > 32)."""
+    """Creating 2000 x 4000 FixedProbability(0.5) (~4e6 connections, constant weight and
+    delay, generated) holds at most BLOCKS_AHEAD + 1 blocks at a time, each at most 20
+    bytes per connection at its peak (the int64 positions and float64 columns took > 32),
+    whatever the projection's size; the list it keeps once asked for is 8 bytes per
+    connection."""
     sim.setup(timestep=0.1)
     pre = sim.Population(2000, sim.IF_curr_exp())
     post = sim.Population(4000, sim.IF_curr_exp())
@@ -295,8 +297,10 @@ def test_building_keeps_temporaries_bounded():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    assert proj._generated is not None
+    block = generated_connections.BLOCK_CONNECTIONS
+    assert peak <= 20 * block * (generated_connections.BLOCKS_AHEAD + 1)
     assert _stored_bytes(proj) == 8 * len(proj)
-    assert peak <= 10 * len(proj)
     sim.end()
 
 

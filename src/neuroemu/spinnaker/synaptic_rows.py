@@ -191,10 +191,12 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
     wcore = np.empty(n_words, dtype=np.int32)
     counts = np.zeros(n_keys, dtype=np.int64)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        touched = pool.submit(_first_touch, words, wcore)
+        touched = pool.submit(_first_touch, words, wcore) if n_words >= PARALLEL_MIN_WORDS \
+            else None
         for _, pl in items:
             encoder.count(pl, counts)
-        touched.result()
+        if touched is not None:
+            touched.result()
     word_ptr = np.zeros(n_keys + 1, dtype=np.int64)
     np.cumsum(counts, out=word_ptr[1:])
     if int(word_ptr[-1]) != n_words:
@@ -299,8 +301,10 @@ def _same_row(i, wcore, wflag, any_plastic):
     return wcore[i] == wcore[i - 1] and (not any_plastic or wflag[i] == wflag[i - 1])
 
 
-#: groups of keys the threads of :func:`_cut_rows` share out
+#: groups of keys the threads of :func:`_cut_rows` share out ...
 CUT_CHUNKS = 64
+#: ... from this many words (below it, starting threads costs more than they save)
+PARALLEL_MIN_WORDS = 1 << 22
 
 
 @njit(cache=True, nogil=True)
@@ -363,15 +367,22 @@ def _fill_routes(k0, k1, word_ptr, wcore, wflag, dr_ptr, dr_core, any_plastic, r
 @njit(cache=True, parallel=True)
 def _cut_rows(word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plastic):
     """Rows per key (runs of one core and plasticity), then its delay-extension entries.
-    Keys are independent, so groups of keys go to parallel threads (same result)."""
+    Keys are independent, so from PARALLEL_MIN_WORDS words groups of keys go to parallel
+    threads (same result)."""
     n_keys = word_ptr.size - 1
     n_classes = 2 * (np.int64(wcore.max()) + 1) + 2 if wcore.size else 2
     n_rows = np.zeros(n_keys, dtype=np.int64)
     n_plastic_rows = np.zeros(n_keys, dtype=np.int64)
-    n_chunks = max(1, min(n_keys, CUT_CHUNKS))
-    for ch in prange(n_chunks):
-        _order_keys(ch * n_keys // n_chunks, (ch + 1) * n_keys // n_chunks, word_ptr, words,
-                    wcore, wflag, worigin, any_plastic, n_classes, n_rows, n_plastic_rows)
+    parallel = words.size >= PARALLEL_MIN_WORDS
+    n_chunks = max(1, min(n_keys, CUT_CHUNKS)) if parallel else 1
+    if parallel:
+        for ch in prange(n_chunks):
+            _order_keys(ch * n_keys // n_chunks, (ch + 1) * n_keys // n_chunks, word_ptr,
+                        words, wcore, wflag, worigin, any_plastic, n_classes, n_rows,
+                        n_plastic_rows)
+    else:
+        _order_keys(0, n_keys, word_ptr, words, wcore, wflag, worigin, any_plastic, n_classes,
+                    n_rows, n_plastic_rows)
     route_ptr = np.zeros(n_keys + 1, dtype=np.int64)
     plastic_ptr = np.zeros(n_keys + 1, dtype=np.int64)
     for k in range(n_keys):
@@ -382,8 +393,14 @@ def _cut_rows(word_ptr, words, wcore, wflag, worigin, dr_ptr, dr_core, any_plast
     route_len = np.empty(n_routes, dtype=np.uint16)
     route_prow = np.full(n_routes if any_plastic else 0, -1, dtype=np.int32)
     longest = np.zeros(n_chunks, dtype=np.int64)
-    for ch in prange(n_chunks):
-        longest[ch] = _fill_routes(ch * n_keys // n_chunks, (ch + 1) * n_keys // n_chunks,
-                                   word_ptr, wcore, wflag, dr_ptr, dr_core, any_plastic,
-                                   route_ptr, plastic_ptr, route_core, route_len, route_prow)
+    if parallel:
+        for ch in prange(n_chunks):
+            longest[ch] = _fill_routes(ch * n_keys // n_chunks, (ch + 1) * n_keys // n_chunks,
+                                       word_ptr, wcore, wflag, dr_ptr, dr_core, any_plastic,
+                                       route_ptr, plastic_ptr, route_core, route_len,
+                                       route_prow)
+    else:
+        longest[0] = _fill_routes(0, n_keys, word_ptr, wcore, wflag, dr_ptr, dr_core,
+                                  any_plastic, route_ptr, plastic_ptr, route_core, route_len,
+                                  route_prow)
     return route_ptr, route_core, route_len, route_prow, plastic_ptr[n_keys], longest.max()

@@ -117,16 +117,26 @@ def _router_passes(chip, config, load, per_chip, counts, rng):
 
 
 @njit(cache=True)
+def count_sent(pend_key, pend_n, core_of_key, sent):
+    """One packet sent by its source core for each of last tick's packets."""
+    for q in range(pend_n[0]):
+        sent[core_of_key[pend_key[q]]] += 1
+
+
+@njit(cache=True)
 def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
                   route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
-                  inbox_time, inbox_prow, inbox_n, net, dptr, dsrc, split):
+                  inbox_time, inbox_prow, inbox_n, net, dptr, dsrc, split, c_lo, c_hi):
     """Queue last tick's packets in the inboxes of the cores their keys reach: a row's
-    first word for a neuron core, the key itself for a delay-extension core. For each direct
-    Poisson source ``dsrc[j]`` of core ``c`` (j in ``dptr[c]:dptr[c + 1]``, see
+    first word for a neuron core, the key itself for a delay-extension core. Only the
+    entries of target cores [c_lo, c_hi) are written, so threads owning different cores
+    may route at once on an ideal network; the fault model follows each packet through the
+    routers in turn, so a faulty network is routed in one call over all cores. For each
+    direct Poisson source ``dsrc[j]`` of core ``c`` (j in ``dptr[c]:dptr[c + 1]``, see
     :mod:`neuroemu.spinnaker.direct_delivery`), ``split[j]`` notes how many of the core's
     entries come from lower source cores (packets arrive in source-core order)."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
-     counts, sent, rng, alive) = net
+     counts, _, rng, alive) = net
     faulty = config[F_ON] != 0
     plastic = route_prow.size > 0
     if faulty:
@@ -134,7 +144,6 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     for q in range(pend_n[0]):
         key = pend_key[q]
         src = core_of_key[key]
-        sent[src] += 1
         if faulty:
             first = tree_ptr[src]
             for n in range(first, tree_ptr[src + 1]):
@@ -149,10 +158,12 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             length = route_len[r]
             row = start
             start += length
+            c = route_core[r]
+            if c < c_lo or c >= c_hi:
+                continue
             if faulty and not alive[route_node[r] - tree_ptr[src]]:
                 counts[N_SPIKES_LOST] += pend_cnt[q]
                 continue
-            c = route_core[r]
             slot = inbox_off[c] + inbox_n[c]
             inbox_row[slot] = row if length > 0 else key
             inbox_len[slot] = length
@@ -163,4 +174,3 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             for j in range(dptr[c], dptr[c + 1]):
                 if src < dsrc[j]:
                     split[j] = inbox_n[c]
-    pend_n[0] = 0

@@ -2,9 +2,10 @@
 
 Per tick (spec §1.3, §1.4):
 
-1. routing (serial, :func:`neuroemu.spinnaker.faults.route_packets`): every spike packet
-   sent in the previous tick is looked up in the routing table (key -> [(core, synaptic
-   row)]) and queued in the inbox of each target core (optionally through the fault model);
+1. routing (:func:`neuroemu.spinnaker.faults.route_packets`): every spike packet sent in
+   the previous tick is looked up in the routing table (key -> [(core, synaptic row)]) and
+   queued in the inbox of each target core; through the fault model serially, else, when
+   the cores run in threads, each thread queues the packets of its own cores;
 2. cores (each core owns its state, rows and ring buffer, so no races; one after the other
    below ``PARALLEL_MIN_NEURONS`` neurons, else ``prange`` over groups of cores):
    * neuron core: process inbox rows into the uint16 ring buffer (saturating), transfer the
@@ -38,7 +39,7 @@ from neuroemu.engine.prefetch import prefetch
 # the core table and the neuron layout stay importable as kernel.X
 from neuroemu.spinnaker.core_table import *
 from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources, static_row
-from neuroemu.spinnaker.faults import NET_SENT, route_packets
+from neuroemu.spinnaker.faults import F_ON, NET_SENT, count_sent, route_packets
 from neuroemu.spinnaker.neuron_layout import *
 from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
 from neuroemu.spinnaker.neuron_update import (
@@ -499,17 +500,27 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
             atoms[c] = cores[c, C_HI] - cores[c, C_LO]
     bounds = initial_bounds(atoms, n_groups)
     cycles = np.zeros(n_cores if parallel else 0, dtype=np.int64)
+    route_in_groups = parallel and net[0][F_ON] == 0
+    inbox_off = np.ascontiguousarray(cores[:, C_INBOX_OFF])
     for step in range(n_ticks):
         t = t_start + step
         first, last = step == 0, step == n_ticks - 1
-        # 1. route last tick's packets into the inboxes of their target cores
-        route_packets(cores[:, C_INBOX_OFF], pend_key, pend_cnt, pend_time, pend_n, route_ptr,
-                      word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
-                      inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct[1], direct[2],
-                      direct[6])
+        # 1. route last tick's packets into the inboxes of their target cores (on an ideal
+        # network, each thread those of its own cores, just before their tick)
+        count_sent(pend_key, pend_n, net[1], sent)
+        if not route_in_groups:
+            route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
+                          word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
+                          inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct[1],
+                          direct[2], direct[6], 0, n_cores)
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):
+                if route_in_groups:
+                    route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
+                                  word_ptr, route_core, route_len, route_prow, inbox_row,
+                                  inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n, net,
+                                  direct[1], direct[2], direct[6], bounds[g], bounds[g + 1])
                 _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
                             ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,
@@ -521,6 +532,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
             _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
                         prov, sources, poisson_fields, current_sources, stdp_tables, recording,
                         work, direct, sent, cycles)
+        pend_n[0] = 0
         # 3. gather packets (core order) for the next tick's routing; record spikes
         _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
                 rec_spike_col, rec_spikes)

@@ -205,8 +205,10 @@ class GeneratedConnections:
                 if sample.size:
                     abs_max[name] = max(abs_max[name], float(np.abs(sample).max()))
             if "delay" in values:
-                ticks = delay_ticks_of(values["delay"], dt)
-                delay_ticks = _add_histogram(delay_ticks, ticks, values["delay"].size)
+                column = values["delay"]
+                ticks = _delay_ticks(column, dt)
+                delay_ticks = _add_histogram(
+                    delay_ticks, ticks, column.size if is_constant_column(column) else 1)
                 if cache is not None and ticks.size and ticks.max() > 255:
                     cache = None
                 if cache is not None:
@@ -215,7 +217,7 @@ class GeneratedConnections:
         self.delay_ticks, self.dt = cache, dt
 
 
-def delay_ticks_of(delays: np.ndarray, dt: float) -> np.ndarray:
+def _delay_ticks(delays: np.ndarray, dt: float) -> np.ndarray:
     """``rint(delay / dt)`` in double precision, at least 0, as the machine's host rounds
     delays (spec §2); one value for a constant column."""
     if is_constant_column(delays):
@@ -223,10 +225,10 @@ def delay_ticks_of(delays: np.ndarray, dt: float) -> np.ndarray:
     return np.maximum(np.rint(np.asarray(delays, dtype=np.float64) / dt), 0).astype(np.int64)
 
 
-def _add_histogram(hist: np.ndarray, ticks: np.ndarray, n: int) -> np.ndarray:
-    """``hist`` plus the count of connections per tick (``ticks`` of one value: ``n`` of
-    them, a constant column)."""
-    weights = np.array([n]) if ticks.size == 1 and n > 1 else None
+def _add_histogram(hist: np.ndarray, ticks: np.ndarray, each: int) -> np.ndarray:
+    """``hist`` plus ``each`` connections per entry of ``ticks`` (a constant column's one
+    value stands for all its connections)."""
+    weights = np.full(ticks.size, each) if each != 1 else None
     add = np.bincount(ticks, weights=weights, minlength=hist.size).astype(np.int64)
     add[:hist.size] += hist
     return add

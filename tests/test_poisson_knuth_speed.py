@@ -16,14 +16,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kiss_reference import M32, python_kiss_knuth
 
 from neuroemu.spinnaker.poisson import (
     _fast_num_spikes,
     build_poisson_program,
     knuth_core_tick,
 )
-
-M32 = (1 << 32) - 1
 
 
 def per_source_core_tick(core, bounds, eml, kiss_state, counts):
@@ -38,30 +37,6 @@ def per_source_core_tick(core, bounds, eml, kiss_state, counts):
         n_spiking += n > 0
     kiss_state[core] = words
     return n_spiking
-
-
-def python_kiss_knuth(state: list[int], eml: list[int]) -> tuple[list[int], list[int]]:
-    """Independent pure-Python (int) KISS64 + Knuth of §4.1: (counts, final state)."""
-    x, y, z, c = state
-    counts = []
-    for e in eml:
-        if e == 0:
-            counts.append(0)
-            continue
-        p, k = M32, -1
-        while True:
-            k += 1
-            x = (314527869 * x + 1234567) & M32
-            y ^= (y << 5) & M32
-            y ^= y >> 7
-            y ^= (y << 22) & M32
-            t = 4294584393 * z + c
-            c, z = t >> 32, t & M32
-            p = (p * ((x + y + z) & M32)) >> 32
-            if p <= e:
-                break
-        counts.append(k)
-    return counts, [x, y, z, c]
 
 
 def eml_bits(lam: float) -> int:

@@ -30,6 +30,9 @@ from numba import njit
 __all__ = [
     "ARBITRARY_Y",
     "MARS_C_MAX",
+    "MWC_A",
+    "X_ADD",
+    "X_MUL",
     "create_mars_kiss_seeds",
     "kiss64_next",
     "kiss64_step",
@@ -44,9 +47,10 @@ ARBITRARY_Y = 13031301
 MARS_C_MAX = 698769068
 
 _M32 = np.uint64(0xFFFFFFFF)
-_X_MUL = np.uint64(314527869)
-_X_ADD = np.uint64(1234567)
-_MWC_A = np.uint64(4294584393)
+#: the generator's constants: x = X_MUL * x + X_ADD; t = MWC_A * z + c
+X_MUL = np.uint64(314527869)
+X_ADD = np.uint64(1234567)
+MWC_A = np.uint64(4294584393)
 _S5 = np.uint64(5)
 _S7 = np.uint64(7)
 _S22 = np.uint64(22)
@@ -59,13 +63,13 @@ def kiss64_step(x, y, z, c):
     returns the new (x, y, z, c) and the output. Hot loops keep the state in locals with
     this (an array state is reloaded and stored at every draw)."""
     # linear congruential part (mod 2^32)
-    x = (_X_MUL * x + _X_ADD) & _M32
+    x = (X_MUL * x + X_ADD) & _M32
     # 32-bit xorshift part
     y = y ^ ((y << _S5) & _M32)
     y = y ^ (y >> _S7)
     y = y ^ ((y << _S22) & _M32)
     # multiply-with-carry part; a * (2^32 - 1) + (2^32 - 1) < 2^64, so no overflow
-    t = _MWC_A * z + c
+    t = MWC_A * z + c
     c = t >> _S32
     z = t & _M32
     return x, y, z, c, (x + y + z) & _M32

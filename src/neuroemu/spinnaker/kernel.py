@@ -11,7 +11,8 @@ Per tick (spec §1.3, §1.4):
    * neuron core: process inbox rows into the uint16 ring buffer (saturating), transfer the
      slot of this tick into the synaptic state, update every neuron (s16.15,
      :mod:`neuroemu.spinnaker.neuron_update`), emit spikes;
-   * Poisson core: KISS64-driven spike counts (multi-spike packets);
+   * Poisson core: KISS64-driven spike counts (multi-spike packets), several cores at once
+     in SIMD lanes where they can (:mod:`neuroemu.spinnaker.knuth_lanes`);
    * spike-array core: the spikes scheduled for this tick;
    * delay-extension core: remember incoming spikes, re-send them on stage keys after
      ``stage * slots`` ticks;
@@ -40,6 +41,7 @@ from neuroemu.engine.prefetch import prefetch
 from neuroemu.spinnaker.core_table import *
 from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources, static_row
 from neuroemu.spinnaker.faults import F_ON, NET_SENT, count_sent, route_packets
+from neuroemu.spinnaker.knuth_lanes import LANE_ROWS, LANES, add_lane, draw_lanes, lane_thresholds
 from neuroemu.spinnaker.neuron_layout import *
 from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
 from neuroemu.spinnaker.neuron_update import (
@@ -54,7 +56,12 @@ from neuroemu.spinnaker.neuron_update import (
     transfer_ring_slot,
     uniform_constants,
 )
-from neuroemu.spinnaker.poisson import knuth_core_tick, knuth_windows, poisson_core_tick
+from neuroemu.spinnaker.poisson import (
+    knuth_core_tick,
+    knuth_windows,
+    n_spiking,
+    poisson_core_tick,
+)
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
@@ -320,6 +327,20 @@ def _busy_history(cores, hist):
 
 
 @njit(cache=True)
+def _lane_cores(cores, slice_bounds, exp_minus_lambda):
+    """``(lane_eml, lane_cores)``: per Poisson core its :func:`lane_thresholds` value, and
+    the machine cores (ascending) of the Poisson cores that can draw in lanes."""
+    lane_eml = lane_thresholds(slice_bounds, exp_minus_lambda)
+    n = 0
+    lane_cores = np.empty(cores.shape[0], dtype=np.int64)
+    for c in range(cores.shape[0]):
+        if cores[c, C_KIND] == POISSON_CORE and lane_eml[cores[c, C_SUB]] != 0:
+            lane_cores[n] = c
+            n += 1
+    return lane_eml, lane_cores[:n]
+
+
+@njit(cache=True)
 def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
     """Scratch and index arrays of the neuron update: per-atom current, external current and
     spike flag; per neuron core (CSR, core order) its recorded atoms and its atoms with
@@ -352,11 +373,54 @@ def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _poisson_counts(c, t, cores, poisson_fields, windows, counts):
-    """This tick's KISS64 spike counts of Poisson core ``c`` into ``counts``; returns the
-    number of packets. Inside the core's :func:`knuth_windows` window, the loop without
-    per-source checks."""
+def _in_lanes(c, t, cores, lane_eml, windows):
+    """Whether Poisson core ``c`` draws tick ``t`` in a lane (:mod:`.knuth_lanes`): its
+    sources share one threshold and ``t`` is inside its :func:`knuth_windows` window."""
     sub = cores[c, C_SUB]
+    return lane_eml[sub] != 0 and windows[0][sub] <= t < windows[1][sub]
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores, lane_eml, windows, is_direct,
+               slice_bounds, kiss_state, counts, lanes, cycles):
+    """This tick's counts of the lane cores among [c_from, c_to) whose counts go to
+    ``counts``: direct Poisson cores (``to_direct``, not on the ``last`` tick) or the others;
+    LANES at a time. Their cycles are shared equally among them in ``cycles``."""
+    start = cycle_counter() if cycles.size > 0 else 0
+    n_used = 0
+    n_cores = 0
+    j0 = np.searchsorted(lane_cores, c_from)
+    for j in range(j0, np.searchsorted(lane_cores, c_to)):
+        c = lane_cores[j]
+        if (is_direct[c] and not last) != to_direct or not _in_lanes(c, t, cores, lane_eml,
+                                                                      windows):
+            continue
+        sub = cores[c, C_SUB]
+        n_used = add_lane(lanes, n_used, sub, slice_bounds[sub],
+                          slice_bounds[sub + 1] - slice_bounds[sub], lane_eml[sub], kiss_state)
+        n_cores += 1
+        if n_used == LANES:
+            draw_lanes(lanes, n_used, counts, kiss_state)
+            n_used = 0
+    if n_used > 0:
+        draw_lanes(lanes, n_used, counts, kiss_state)
+    if cycles.size > 0 and n_cores > 0:
+        share = (cycle_counter() - start) // n_cores
+        for j in range(j0, np.searchsorted(lane_cores, c_to)):
+            c = lane_cores[j]
+            if (is_direct[c] and not last) == to_direct and _in_lanes(c, t, cores, lane_eml,
+                                                                       windows):
+                cycles[c] += share
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _poisson_counts(c, t, cores, poisson_fields, windows, counts, drawn):
+    """This tick's KISS64 spike counts of Poisson core ``c`` into ``counts`` (already there
+    if ``drawn`` in a lane); returns the number of packets. Inside the core's
+    :func:`knuth_windows` window, the loop without per-source checks."""
+    sub = cores[c, C_SUB]
+    if drawn:
+        return n_spiking(counts[poisson_fields[0][sub]:poisson_fields[0][sub + 1]])
     if windows[0][sub] <= t < windows[1][sub]:
         return knuth_core_tick(sub, poisson_fields[0], poisson_fields[4], poisson_fields[8],
                                counts)
@@ -364,10 +428,10 @@ def _poisson_counts(c, t, cores, poisson_fields, windows, counts):
 
 
 @njit(cache=True, _nrt=False)
-def _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, out_key, out_cnt, out_n,
-                  prov):
+def _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, drawn, out_key, out_cnt,
+                  out_n, prov):
     """Poisson core: this tick's KISS64 spike counts, one (multi-spike) packet per atom."""
-    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, poisson_counts)
+    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, poisson_counts, drawn)
     lo, hi = cores[c, C_LO], cores[c, C_HI]
     p_lo = cores[c, C_AUX_OFF]
     ob = cores[c, C_OUT_OFF]
@@ -383,10 +447,10 @@ def _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, out_key,
 
 
 @njit(cache=True, _nrt=False)
-def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, sent, prov):
+def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, drawn, sent, prov):
     """Direct Poisson core (:mod:`neuroemu.spinnaker.direct_delivery`): this tick's spike
     counts stay in ``counts`` for its target cores; its packets count as sent."""
-    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, counts)
+    n_out = _poisson_counts(c, t, cores, poisson_fields, windows, counts, drawn)
     sent[c] += n_out
     prov[c, PROV_SPIKES] += n_out
 
@@ -394,20 +458,26 @@ def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, sent, pro
 @njit(cache=True, _nrt=False)
 def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox, outbox, prov,
                 sources, poisson_fields, current_sources, stdp_tables, recording, work, direct,
-                sent, cycles):
+                sent, lanes, cycles):
     """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
     state, so cores may run in any order or in parallel. (One call for many cores: a call
     passing this many arrays costs about as much as a small core's update.) ``first`` and
     ``last``: first and last tick of the run (direct Poisson cores send normally on the
-    last). With a non-empty ``cycles``, each core's cycles are added to ``cycles[c]``
-    (:mod:`neuroemu.engine.load_balance`)."""
+    last). Poisson cores that can draw in lanes (:mod:`.knuth_lanes`, scratch ``lanes``) do so
+    first, LANES at a time. With a non-empty ``cycles``, each core's cycles are added to
+    ``cycles[c]`` (:mod:`neuroemu.engine.load_balance`)."""
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
     (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, flags, row0, win_lo,
-     win_hi) = sources
+     win_hi, lane_eml, lane_cores) = sources
     windows = (win_lo, win_hi)
     is_direct, counts = direct[0], direct[7]
     timed = cycles.size > 0
+    if lane_cores.size > 0:
+        for to_direct in (True, False):
+            _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores, lane_eml, windows,
+                       is_direct, poisson_fields[0], poisson_fields[8],
+                       counts[t & 1] if to_direct else poisson_counts, lanes, cycles)
     for c in range(c_from, c_to):
         start = cycle_counter() if timed else 0
         kind = cores[c, C_KIND]
@@ -415,12 +485,13 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
             _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov,
                          current_sources, stdp_tables, recording, work, direct)
         elif kind == POISSON_CORE:
+            drawn = _in_lanes(c, t, cores, lane_eml, windows)
             if is_direct[c] and not last:
-                _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], sent,
-                                     prov)
+                _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], drawn,
+                                     sent, prov)
             else:
-                _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, out_key,
-                              out_cnt, out_n, prov)
+                _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, drawn,
+                              out_key, out_cnt, out_n, prov)
         elif kind == ARRAY_CORE:
             _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
                         out_n)
@@ -481,7 +552,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts) + _busy_history(
         cores, hist) + knuth_windows(
         poisson_fields[0], poisson_fields[1], poisson_fields[2], poisson_fields[3],
-        poisson_fields[5])
+        poisson_fields[5]) + _lane_cores(cores, poisson_fields[0], poisson_fields[4])
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
     direct = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
@@ -500,6 +571,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
             atoms[c] = cores[c, C_HI] - cores[c, C_LO]
     bounds = initial_bounds(atoms, n_groups)
     cycles = np.zeros(n_cores if parallel else 0, dtype=np.int64)
+    lanes = np.zeros((n_groups, LANE_ROWS * LANES), dtype=np.uint64)
     route_in_groups = parallel and net[0][F_ON] == 0
     inbox_off = np.ascontiguousarray(cores[:, C_INBOX_OFF])
     for step in range(n_ticks):
@@ -524,14 +596,14 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                 _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
                             ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,
-                            cycles)
+                            lanes[g], cycles)
             if (step + 1) % REBALANCE_TICKS == 0:
                 balanced_bounds(cycles, n_groups, bounds)
                 cycles[:] = 0
         else:
             _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
                         prov, sources, poisson_fields, current_sources, stdp_tables, recording,
-                        work, direct, sent, cycles)
+                        work, direct, sent, lanes[0], cycles)
         pend_n[0] = 0
         # 3. gather packets (core order) for the next tick's routing; record spikes
         _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,

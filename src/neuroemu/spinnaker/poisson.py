@@ -88,8 +88,10 @@ __all__ = [
     "ISI_SCALE_FACTOR",
     "PoissonProgram",
     "build_poisson_program",
+    "eml_kind",
     "knuth_core_tick",
     "knuth_windows",
+    "n_spiking",
     "norminv_urt",
     "poisson_core_tick",
     "poisson_run",
@@ -575,7 +577,7 @@ def _knuth_trips(i, k, p, eml, x, y, z, c, out):
 
 
 @njit(cache=True, inline="always")
-def _eml_kind(eml):
+def eml_kind(eml):
     """0: some source has ``eml == 0`` (it draws nothing) or no source, 1: all share one
     nonzero value, 2: nonzero, mixed. (min/max: a loop the compiler vectorises.)"""
     if eml.shape[0] == 0:
@@ -588,7 +590,8 @@ def _eml_kind(eml):
 
 
 @njit(cache=True, inline="always")
-def _n_positive(out):
+def n_spiking(out):
+    """The number of sources with a nonzero count (the core's packets)."""
     n = 0
     for i in range(out.shape[0]):
         n += out[i] > 0
@@ -598,7 +601,7 @@ def _n_positive(out):
 @njit(cache=True, inline="always")
 def _knuth_slice(kind, eml, x, y, z, c, out):
     """Counts ``out`` of one core's sources (``eml`` its slice, ``kind`` its
-    :func:`_eml_kind`); returns the advanced KISS words."""
+    :func:`eml_kind`); returns the advanced KISS words."""
     if kind == 1:
         return _knuth_trips(np.uint64(0), np.int64(0), _P_ONE, np.uint64(eml[0]),
                             x, y, z, c, out)
@@ -621,9 +624,9 @@ def knuth_core_tick(core, slice_bounds, exp_minus_lambda, kiss_state, counts_out
     out = counts_out[lo:hi]
     state = kiss_state[core]
     x, y, z, c = _load_kiss(state)
-    x, y, z, c = _knuth_slice(_eml_kind(eml), eml, x, y, z, c, out)
+    x, y, z, c = _knuth_slice(eml_kind(eml), eml, x, y, z, c, out)
     _store_kiss(state, x, y, z, c)
-    return _n_positive(out)
+    return n_spiking(out)
 
 
 @njit(cache=True)

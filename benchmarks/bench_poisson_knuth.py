@@ -9,7 +9,9 @@ host + chip parameter translation. Times per source-tick, median of ``--repeats`
 
 * ``per-source loop``: the straightforward loop over :func:`_fast_num_spikes` (one Knuth loop
   per source; the implementation of ``knuth_core_tick`` before the branchless version),
-* ``knuth_core_tick``: the kernel's function.
+* ``knuth_core_tick``: the kernel's scalar function (one core at a time, branch-free),
+* ``knuth_lanes``: the kernel's path for cores sharing one rate: ``LANES`` cores at a time
+  in SIMD lanes (:mod:`neuroemu.spinnaker.knuth_lanes`).
 
 Every variant runs from the same KISS states and must end in the same states with the same
 counts (checked). Cycles assume a 2.6 GHz clock (not measured).
@@ -26,6 +28,7 @@ import numpy as np
 from microcircuit import BG_RATE, K_EXT, N_FULL
 from numba import njit
 
+from neuroemu.spinnaker.knuth_lanes import LANE_ROWS, LANES, add_lane, draw_lanes
 from neuroemu.spinnaker.mapping import DEFAULT_POISSON_PER_CORE, slice_bounds
 from neuroemu.spinnaker.poisson import (
     _fast_num_spikes,
@@ -33,6 +36,7 @@ from neuroemu.spinnaker.poisson import (
     _store_kiss,
     build_poisson_program,
     knuth_core_tick,
+    n_spiking,
 )
 
 DT_MS = 0.1
@@ -76,7 +80,34 @@ def run_ticks(core_tick, n_ticks, bounds, eml, kiss_state, counts):
     return total
 
 
-VARIANTS = {"per-source loop": per_source_core_tick, "knuth_core_tick": knuth_core_tick}
+@njit
+def run_lane_ticks(n_ticks, bounds, eml, kiss_state, counts):
+    """``n_ticks`` ticks of every core, LANES cores at a time; the summed packets."""
+    lanes = np.zeros(LANE_ROWS * LANES, dtype=np.uint64)
+    n_cores = bounds.shape[0] - 1
+    total = 0
+    for _ in range(n_ticks):
+        n_used = 0
+        for core in range(n_cores):
+            n_used = add_lane(lanes, n_used, core, bounds[core], bounds[core + 1] - bounds[core],
+                              eml[bounds[core]], kiss_state)
+            if n_used == LANES or core == n_cores - 1:
+                draw_lanes(lanes, n_used, counts, kiss_state)
+                n_used = 0
+        total += n_spiking(counts)
+    return total
+
+
+def per_source_loop(n_ticks, bounds, eml, kiss_state, counts):
+    return run_ticks(per_source_core_tick, n_ticks, bounds, eml, kiss_state, counts)
+
+
+def scalar_kernel(n_ticks, bounds, eml, kiss_state, counts):
+    return run_ticks(knuth_core_tick, n_ticks, bounds, eml, kiss_state, counts)
+
+
+VARIANTS = {"per-source loop": per_source_loop, "knuth_core_tick": scalar_kernel,
+            "knuth_lanes": run_lane_ticks}
 
 
 def main() -> None:
@@ -89,14 +120,14 @@ def main() -> None:
     print(f"{bounds.shape[0] - 1} cores, {n_sources} sources, {args.ticks} ticks, "
           f"cycles at an assumed {ASSUMED_GHZ} GHz")
     reference = None
-    for name, core_tick in VARIANTS.items():
+    for name, run in VARIANTS.items():
         counts = np.zeros(n_sources, dtype=np.int32)
-        run_ticks(core_tick, 1, bounds, eml, seed_state.copy(), counts)  # compile
+        run(1, bounds, eml, seed_state.copy(), counts)  # compile
         times = []
         for _ in range(args.repeats):
             state = seed_state.copy()
             t0 = time.perf_counter()
-            total = run_ticks(core_tick, args.ticks, bounds, eml, state, counts)
+            total = run(args.ticks, bounds, eml, state, counts)
             times.append(time.perf_counter() - t0)
         result = (total, state.tobytes(), counts.tobytes())
         if reference is None:

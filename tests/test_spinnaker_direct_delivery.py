@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pyNN.random import NumpyRNG
 
 from neuroemu.spinnaker import kernel
-from neuroemu.spinnaker.direct_delivery import direct_sources, static_row
+from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources, static_row
 from neuroemu.spinnaker.faults import PacketLoss, ideal_network, network_arrays
 
 
@@ -53,6 +53,39 @@ def test_static_row_is_cnt_saturating_additions(ring0, weights, targets, cnt, sh
     static_row(0, 0, len(words), cnt, shift_time, np.array(words, dtype=np.uint32), ring, 0,
                15, prov)
     expected, saturated = _saturating_reference(ring0, words, cnt, shift_time, 15)
+    assert ring.tolist() == expected
+    assert prov[0, kernel.PROV_SATURATED] == saturated
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 12), first=st.integers(0, 60), slot=st.integers(0, 3),
+       shift_time=st.integers(0, 3), weight_max=st.sampled_from([3, 0x7FFF, 0xFFFF]),
+       data=st.data())
+def test_dense_pair_is_the_literal_loop_per_key(n, first, slot, shift_time, weight_max, data):
+    """A dense pair (one one-word row per key, words in key order) adds each key's word
+    ``count`` times, key after key, as the literal loop does: whether its words hit
+    consecutive cells without saturating (added in one vectorised pass) or not (cells
+    repeated or wrapping around the ring, or some addition saturating: word by word).
+    Ring of 4 slots x 64 cells."""
+    consecutive = data.draw(st.booleans())
+    cells = [slot * 64 + first + k for k in range(n)] if consecutive else \
+        data.draw(st.lists(st.integers(0, 255), min_size=n, max_size=n))
+    weights = data.draw(st.lists(st.integers(0, weight_max), min_size=n, max_size=n))
+    counts = data.draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
+    ring0 = data.draw(st.lists(st.integers(0, 0xFFFF), min_size=256, max_size=256))
+    words = [(w << 16) | cell for w, cell in zip(weights, cells)]
+    # neuron core 0; Poisson core 1 with keys 0..n-1, its spike counts at atoms 0..n-1
+    cores = _table([kernel.NEURON_CORE, kernel.POISSON_CORE], [(0, 64), (0, n)])
+    ring = np.array(ring0, dtype=np.uint16)
+    prov = np.zeros((1, kernel.N_PROV), dtype=np.int64)
+    ptr = np.arange(n + 1, dtype=np.int64)
+    direct_rows(0, 1, 0, n, True, cores, np.array(words, dtype=np.uint32), ring, prov, ptr,
+                ptr, np.ones(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
+                np.array(counts, dtype=np.int32), 0, 255, shift_time * 64)
+    expected, saturated = list(ring0), 0
+    for word, cnt in zip(words, counts):
+        expected, sat = _saturating_reference(expected, [word], cnt, shift_time * 64, 255)
+        saturated += sat
     assert ring.tolist() == expected
     assert prov[0, kernel.PROV_SATURATED] == saturated
 

@@ -133,6 +133,34 @@ def _source_pairs(cores, is_direct, route_ptr, route_core, write, n_pairs, dsrc,
 
 
 @njit(cache=True, _nrt=False, inline="always")
+def _add_consecutive(words, counts, ring, roff, ring_mask, shift_time):
+    """A dense pair's additions in one vectorised pass when its words hit consecutive ring
+    cells (one-to-one onto consecutive neurons with one delay and type, the usual case) and
+    none saturates: the cells are then distinct and the additions independent, so their
+    order does not matter. Returns False, having changed nothing, otherwise (the caller
+    then adds word by word)."""
+    n = words.size
+    if n == 0:
+        return True
+    ctrl0 = np.int64(words[0]) & 0xFFFF
+    cell0 = roff + ((ctrl0 + shift_time) & ring_mask)
+    # the last cell must follow on without wrapping around the ring
+    if roff + ((ctrl0 + n - 1 + shift_time) & ring_mask) != cell0 + n - 1:
+        return False
+    cells = ring[cell0:cell0 + n]
+    bad = 0
+    for k in range(n):
+        word = np.int64(words[k])
+        bad |= ((word & 0xFFFF) != ctrl0 + k) | (
+            np.int64(cells[k]) + (word >> 16) * counts[k] > 0xFFFF)
+    if bad:
+        return False
+    for k in range(n):
+        cells[k] = np.uint16(np.int64(cells[k]) + (np.int64(words[k]) >> 16) * counts[k])
+    return True
+
+
+@njit(cache=True, _nrt=False, inline="always")
 def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_ptr, word_ptr,
                 route_len, route_core, counts, roff, ring_mask, shift_time):
     """The packets Poisson core ``src`` sent to neuron core ``c`` last tick (spike counts in
@@ -142,6 +170,10 @@ def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_p
     p_off = cores[src, C_AUX_OFF] - cores[src, C_LO]
     if dense:
         w_off = word_ptr[key_lo] - key_lo
+        if _add_consecutive(words[w_off + key_lo:w_off + key_hi],
+                            counts[p_off + key_lo:p_off + key_hi], ring, roff, ring_mask,
+                            shift_time):
+            return
         for key in range(key_lo, key_hi):
             static_row(c, w_off + key, 1, counts[p_off + key], shift_time, words, ring, roff,
                        ring_mask, prov)

@@ -67,10 +67,11 @@ def check_against_reference(sizes, lambdas, seeds):
 
 
 def test_microcircuit_like_batch_matches_the_per_core_loop():
-    """Eleven cores (one full batch of 8 and a partial one of 3) of 500, 183 and 65 sources
-    at the microcircuit's background lambdas 1.28 .. 2.32 per tick."""
-    sizes = [500, 500, 183, 500, 65, 500, 500, 334, 500, 500, 448]
-    lambdas = [1.28, 1.28, 1.28, 1.76, 1.76, 2.0, 2.0, 2.32, 2.32, 1.6, 1.6]
+    """LANES + 3 cores (one full batch and a partial one of 3) of 500, 183, 65 and 334
+    sources at the microcircuit's background lambdas 1.28 .. 2.32 per tick."""
+    sizes = ([500, 500, 183, 500, 65, 500, 500, 334] * LANES)[:LANES + 3]
+    lambdas = ([1.28, 1.28, 1.28, 1.76, 1.76, 2.0, 2.0, 2.32, 2.32, 1.6, 1.6] * LANES)[
+        :LANES + 3]
     rng = np.random.default_rng(1)
     seeds = rng.integers(1, 2**32, size=4 * len(sizes)).tolist()
     check_against_reference(sizes, lambdas, seeds)
@@ -84,7 +85,7 @@ def test_lane_with_no_sources_keeps_its_state():
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 40), st.floats(0.01, 9.0),
                           st.lists(st.integers(1, M32), min_size=4, max_size=4)),
-                min_size=1, max_size=19))
+                min_size=1, max_size=2 * LANES + 3))
 def test_lanes_equal_the_per_core_loop(cores):
     """Any mix of cores (0..40 sources, lambda 0.01..9, any KISS words) in any number of
     batches: per core the counts and KISS words of its own loop."""

@@ -12,8 +12,10 @@ its own core; a lane whose core is finished keeps its state while the others go 
 
 Lanes take cores whose sources all draw by Knuth's method with one shared, nonzero
 ``exp(-lambda)`` (one population per core at one rate, the common case); other cores keep
-the scalar loop. On x86-64 with AVX-512 one trip is one instruction per operation; elsewhere
-LLVM splits the vectors, with the same results.
+the scalar loop. The lanes hold 32-bit words, as the chip computes (mod 2^32 by the lane
+width); only the two 32 x 32 -> 64-bit products widen. With AVX-512 one trip of 16 lanes is
+about one instruction per operation (2.4 ns per source-tick on the microcircuit's 157
+background cores, 8 lanes: 2.7 ns); elsewhere LLVM splits the vectors, with the same results.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from numba.extending import intrinsic
 from neuroemu.engine.kiss64 import MWC_A, X_ADD, X_MUL
 from neuroemu.spinnaker.poisson import eml_kind
 
-#: Poisson cores drawn side by side
-LANES = 8
+#: Poisson cores drawn side by side (16 x 32 bits: one 512-bit register)
+LANES = 16
 # rows of the lane scratch array (uint64[LANE_ROWS * LANES]), one value per lane each:
 # KISS x, y, z, c (in and out), sources of the lane's core, its first atom, its exp(-lambda),
 # the row of its KISS words in the kernel's ``kiss_state``
@@ -54,8 +56,14 @@ def _knuth_lanes(typingctx, lanes, counts):
         vec, vec32, mask_t = (ir.VectorType(i64, LANES), ir.VectorType(i32, LANES),
                               ir.VectorType(i1, LANES))
 
-        def splat(value):
-            return ir.Constant(vec, [value] * LANES)
+        def splat(value, t=vec32):
+            return ir.Constant(t, [value] * LANES)
+
+        def wide(v):
+            return builder.zext(v, vec)
+
+        def high_word(v):
+            return builder.trunc(builder.lshr(v, splat(32, vec)), vec32)
 
         lane_data = context.make_array(signature.args[0])(context, builder, args[0]).data
         count_data = context.make_array(signature.args[1])(context, builder, args[1]).data
@@ -64,49 +72,50 @@ def _knuth_lanes(typingctx, lanes, counts):
             return builder.bitcast(builder.gep(lane_data, [ir.Constant(i64, row * LANES)]),
                                    vec.as_pointer())
 
-        x0, y0, z0, c0, n, base, eml = (builder.load(row_ptr(r), align=8)
-                                        for r in (_X, _Y, _Z, _C, _N, _BASE, _EML))
+        # 32-bit lanes wherever the machine computes in 32 bits (twice the lanes per
+        # instruction); 64 bits only for the two 32 x 32 -> 64-bit products
+        x0, y0, z0, c0, n, eml = (builder.trunc(builder.load(row_ptr(r), align=8), vec32)
+                                  for r in (_X, _Y, _Z, _C, _N, _EML))
         # the address of each lane's counts[base]: one int vector, offset per trip
         count_addr = builder.ptrtoint(count_data, i64)
         count_addr = builder.shuffle_vector(
             builder.insert_element(ir.Constant(vec, ir.Undefined), count_addr,
                                    ir.Constant(i32, 0)),
             ir.Constant(vec, ir.Undefined), ir.Constant(vec32, [0] * LANES))
+        count_addr = builder.add(count_addr, builder.shl(builder.load(row_ptr(_BASE), align=8),
+                                                         splat(2, vec)))
         entry = builder.block
         loop = builder.append_basic_block("knuth_lanes.loop")
         done = builder.append_basic_block("knuth_lanes.done")
         builder.branch(loop)
         builder.position_at_end(loop)
         # per lane: KISS words, Knuth product and draw count of the current source, source
-        x, y, z, c, p, k, i = (builder.phi(vec) for _ in range(7))
-        m32 = splat(_M32)
+        x, y, z, c, p, k, i = (builder.phi(vec32) for _ in range(7))
         active = builder.icmp_unsigned("<", i, n)
-        # one KISS64 step (neuroemu.engine.kiss64.kiss64_step)
-        x_new = builder.and_(builder.add(builder.mul(x, splat(int(X_MUL))),
-                                         splat(int(X_ADD))), m32)
-        y_new = builder.xor(y, builder.and_(builder.shl(y, splat(5)), m32))
+        # one KISS64 step (neuroemu.engine.kiss64.kiss64_step), mod 2^32 by the lane width
+        x_new = builder.add(builder.mul(x, splat(int(X_MUL))), splat(int(X_ADD)))
+        y_new = builder.xor(y, builder.shl(y, splat(5)))
         y_new = builder.xor(y_new, builder.lshr(y_new, splat(7)))
-        y_new = builder.xor(y_new, builder.and_(builder.shl(y_new, splat(22)), m32))
-        mwc = builder.add(builder.mul(z, splat(int(MWC_A))), c)
-        z_new = builder.and_(mwc, m32)
-        c_new = builder.lshr(mwc, splat(32))
-        u = builder.and_(builder.add(builder.add(x_new, y_new), z_new), m32)
+        y_new = builder.xor(y_new, builder.shl(y_new, splat(22)))
+        mwc = builder.add(builder.mul(wide(z), splat(int(MWC_A), vec)), wide(c))
+        z_new = builder.trunc(mwc, vec32)
+        c_new = high_word(mwc)
+        u = builder.add(builder.add(x_new, y_new), z_new)
         # one Knuth step on u0.32 products: the source ends when p <= exp(-lambda)
-        p_new = builder.lshr(builder.mul(p, u), splat(32))
+        p_new = high_word(builder.mul(wide(p), wide(u)))
         stop = builder.icmp_unsigned("<=", p_new, eml)
         ends = builder.and_(stop, active)
         # counts[base + i] = k for the lanes whose source ends now
-        addr = builder.add(count_addr, builder.shl(builder.add(base, i), splat(2)))
+        addr = builder.add(count_addr, builder.shl(wide(i), splat(2, vec)))
         ptrs_t = ir.VectorType(count_data.type, LANES)
         scatter = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [vec32, ptrs_t, i32, mask_t]),
             f"llvm.masked.scatter.v{LANES}i32.v{LANES}p0")
-        builder.call(scatter, [builder.trunc(k, vec32), builder.inttoptr(addr, ptrs_t),
-                               ir.Constant(i32, 4), ends])
+        builder.call(scatter, [k, builder.inttoptr(addr, ptrs_t), ir.Constant(i32, 4), ends])
         # a finished lane keeps its KISS words; the others advance
         x_next, y_next, z_next, c_next = (builder.select(active, new, old) for new, old in
                                           ((x_new, x), (y_new, y), (z_new, z), (c_new, c)))
-        i_next = builder.add(i, builder.zext(ends, vec))
+        i_next = builder.add(i, builder.zext(ends, vec32))
         k_next = builder.select(stop, splat(0), builder.add(k, splat(1)))
         p_next = builder.select(stop, splat(_P_ONE), p_new)
         reduce_or = cgutils.get_or_insert_function(
@@ -120,7 +129,7 @@ def _knuth_lanes(typingctx, lanes, counts):
         builder.cbranch(any_active, loop, done)
         builder.position_at_end(done)
         for row, value in ((_X, x_next), (_Y, y_next), (_Z, z_next), (_C, c_next)):
-            builder.store(value, row_ptr(row), align=8)
+            builder.store(wide(value), row_ptr(row), align=8)
         return context.get_dummy_value()
 
     return sig, codegen

@@ -192,7 +192,7 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
     inbox_n[c] = 0
     split[dptr[c]:dptr[c + 1]] = 0
     # 2. recording and current sources (before the ring slot of this tick is taken)
-    cur, ext, spiked, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms, uniform = work
+    cur, ext, spiked, spike_words, rec_ptr, rec_atoms, cs_ptr_core, cs_atoms, uniform = work
     slot_base = roff + ((t & dmask) << ti_bits)
     shifts = cores[c, C_SHIFT0:C_SHIFT0 + n_types]
     if rec_ptr[c + 1] > rec_ptr[c]:  # (a call passing many arrays is not free)
@@ -218,18 +218,23 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
         else:
             n_spikes = lif_update(st, pr, lo, hi, cur, spiked)
         decay_synapses(st, pr, lo, hi, n_types, input_type)
-    # 4. spikes out, in index order
+    # 4. spikes out, in index order: the flags are scanned 8 at a time (``spike_words``),
+    # up to the last of the ``n_spikes`` (a few spikes among hundreds of atoms per tick)
     rule = cores[c, C_STDP]
     ob = cores[c, C_OUT_OFF]
     n_out = 0
-    for n in range(lo, hi if n_spikes > 0 else lo):
-        if spiked[n]:
-            if rule >= 0:
-                add_post_event(n, t, timing[rule], post_n, post_t, post_tr, post_dummy,
-                               luts[rule], lut_len[rule], lut_shift[rule])
-            out_key[ob + n_out] = n
-            out_cnt[ob + n_out] = 1
-            n_out += 1
+    w = lo >> 3
+    while n_out < n_spikes:
+        if spike_words[w] != 0:
+            for n in range(max(lo, w << 3), min(hi, (w + 1) << 3)):
+                if spiked[n]:
+                    if rule >= 0:
+                        add_post_event(n, t, timing[rule], post_n, post_t, post_tr,
+                                       post_dummy, luts[rule], lut_len[rule], lut_shift[rule])
+                    out_key[ob + n_out] = n
+                    out_cnt[ob + n_out] = 1
+                    n_out += 1
+        w += 1
     out_n[c] = n_out
     prov[c, PROV_SPIKES] += n_out
 
@@ -322,7 +327,8 @@ def _busy_history(cores, hist):
 @njit(cache=True)
 def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
     """Scratch and index arrays of the neuron update: per-atom current, external current and
-    spike flag; per neuron core (CSR, core order) its recorded atoms and its atoms with
+    spike flag (one byte per atom, also seen as uint64 words of 8 flags for the scan of
+    the spiking atoms); per neuron core (CSR, core order) its recorded atoms and its atoms with
     current sources, so the per-tick loops over those touch only them; per core whether its
     atoms share their constants."""
     n_cores = cores.shape[0]
@@ -346,9 +352,10 @@ def _work_arrays(cores, pr, cs_ptr, rec_v_col, rec_ge_col, rec_gi_col):
                     n_cs += 1
         rec_ptr[c + 1] = n_rec
         cs_core_ptr[c + 1] = n_cs
+    spike_words = np.zeros((n_atoms + 7) >> 3, dtype=np.uint64)
     return (np.zeros(n_atoms, dtype=np.int32), np.zeros(n_atoms, dtype=np.int32),
-            np.zeros(n_atoms, dtype=np.bool_), rec_ptr, rec_atoms[:n_rec], cs_core_ptr,
-            cs_atoms[:n_cs], uniform)
+            spike_words.view(np.bool_)[:n_atoms], spike_words, rec_ptr, rec_atoms[:n_rec],
+            cs_core_ptr, cs_atoms[:n_cs], uniform)
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -439,6 +439,28 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
 
 
 @njit(cache=True, _nrt=False)
+def _prefetch_routes(pend_key, pend_n, route_ptr, word_ptr, route_core, route_len, words):
+    """Prefetch what routing and the cores will read for last tick's packets: the routing
+    entries of each key and, when all rows fit in the cache (below PREFETCH_MIN_WORDS;
+    above, :func:`_inbox_rows` prefetches row by row), its synaptic rows. They lie
+    anywhere in arrays of megabytes, so each packet would otherwise wait for a few cache
+    misses in turn; prefetched all at once, the misses overlap (first the per-key
+    pointers, then what they point to). VA COBA: 0.121 s -> 0.118 s."""
+    n = pend_n[0]
+    for q in range(n):
+        prefetch(route_ptr, pend_key[q])
+        prefetch(word_ptr, pend_key[q])
+    rows = words.size < PREFETCH_MIN_WORDS
+    for q in range(n):
+        key = pend_key[q]
+        for r in range(route_ptr[key], route_ptr[key + 1], 16):
+            prefetch(route_core, r)
+            prefetch(route_len, r)
+        for w in range(word_ptr[key], word_ptr[key + 1] if rows else 0, 16):
+            prefetch(words, w)
+
+
+@njit(cache=True, _nrt=False)
 def _gather(t, row, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,
             rec_spike_col, rec_spikes):
     """Outgoing packets in core order become the next tick's routing input; spikes of
@@ -514,6 +536,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
         first, last = step == 0, step == n_ticks - 1
         # 1. route last tick's packets into the inboxes of their target cores (on an ideal
         # network, each thread those of its own cores, just before their tick)
+        _prefetch_routes(pend_key, pend_n, route_ptr, word_ptr, route_core, route_len, words)
         count_sent(pend_key, pend_n, net[1], sent)
         if not route_in_groups:
             route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,

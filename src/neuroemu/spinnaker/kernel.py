@@ -2,10 +2,11 @@
 
 Per tick (spec §1.3, §1.4):
 
-1. routing (:func:`neuroemu.spinnaker.faults.route_packets`): every spike packet sent in
+1. routing (:func:`neuroemu.spinnaker.routing.route_packets`): every spike packet sent in
    the previous tick is looked up in the routing table (key -> [(core, synaptic row)]) and
-   queued in the inbox of each target core; through the fault model serially, else, when
-   the cores run in threads, each thread queues the packets of its own cores;
+   queued in the inbox of each target core, or its static row added into the core's ring
+   buffer at once where that gives the same bits; through the fault model serially, else,
+   when the cores run in threads, each thread routes the packets of its own cores;
 2. cores (each core owns its state, rows and ring buffer, so no races; one after the other
    below ``PARALLEL_MIN_NEURONS`` neurons, else ``prange`` over groups of cores):
    * neuron core: process inbox rows into the uint16 ring buffer (saturating), transfer the
@@ -39,7 +40,7 @@ from neuroemu.engine.prefetch import prefetch
 # the core table and the neuron layout stay importable as kernel.X
 from neuroemu.spinnaker.core_table import *
 from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources, static_row
-from neuroemu.spinnaker.faults import F_ON, NET_SENT, count_sent, route_packets
+from neuroemu.spinnaker.faults import F_ON, NET_SENT
 from neuroemu.spinnaker.neuron_layout import *
 from neuroemu.spinnaker.neuron_layout import CONDUCTANCE, DELTA, IZK, LIF, P_INIT0, S_SYN0
 from neuroemu.spinnaker.neuron_update import (
@@ -55,6 +56,7 @@ from neuroemu.spinnaker.neuron_update import (
     uniform_constants,
 )
 from neuroemu.spinnaker.poisson import knuth_core_tick, knuth_windows, poisson_core_tick
+from neuroemu.spinnaker.routing import count_sent, immediate_cores, route_packets
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
@@ -531,6 +533,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     cycles = np.zeros(n_cores if parallel else 0, dtype=np.int64)
     route_in_groups = parallel and net[0][F_ON] == 0
     inbox_off = np.ascontiguousarray(cores[:, C_INBOX_OFF])
+    immediate = immediate_cores(cores, direct[1])
     for step in range(n_ticks):
         t = t_start + step
         first, last = step == 0, step == n_ticks - 1
@@ -542,7 +545,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
             route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                           word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
                           inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct[1],
-                          direct[2], direct[6], 0, n_cores)
+                          direct[2], direct[6], 0, n_cores, immediate, cores, words, ring,
+                          prov)
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):
@@ -550,7 +554,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                     route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                                   word_ptr, route_core, route_len, route_prow, inbox_row,
                                   inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n, net,
-                                  direct[1], direct[2], direct[6], bounds[g], bounds[g + 1])
+                                  direct[1], direct[2], direct[6], bounds[g], bounds[g + 1],
+                                  immediate, cores, words, ring, prov)
                 _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
                             ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,

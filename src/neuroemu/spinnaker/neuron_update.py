@@ -60,6 +60,7 @@ from neuroemu.spinnaker.neuron_layout import (
     S_U,
     S_V,
 )
+from neuroemu.spinnaker.neuron_simd import BLOCK, lif_block
 
 #: rows of the constants that are u0.32 words (decay factors); the others are int32
 U032_ROWS = (P_DECAY0, P_INIT0, P_DECAY1, P_INIT1, P_DECAY2, P_INIT2)
@@ -301,7 +302,9 @@ def _lif_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance, e
 @njit(cache=True, _nrt=False, inline="always")
 def _lif_uniform_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance, ext,
                       spiked):
-    """:func:`_lif_step` over atoms [lo, hi) sharing the constants of atom ``lo``."""
+    """:func:`_lif_step` over atoms [lo, hi) sharing the constants of atom ``lo``: blocks
+    of 16 atoms in vector code (:func:`neuroemu.spinnaker.neuron_simd.lif_block`, the same
+    bits), the rest one by one."""
     slot0 = ring[base0:base0 + hi - lo]
     slot1 = ring[base1:base1 + hi - lo]
     syn0, syn1 = st[S_SYN0, lo:hi], st[S_SYN0 + 1, lo:hi]
@@ -313,8 +316,19 @@ def _lif_uniform_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conduc
                                      pr[P_EXP_TC, lo])
     v_thresh, v_reset, t_refract = pr[P_V_THRESH, lo], pr[P_V_RESET, lo], pr[P_T_REFRACT, lo]
     e_rev_e, e_rev_i = pr[P_E_REV_E, lo], pr[P_E_REV_I, lo]
+    constants = (np.int32(shift0), np.int32(shift1), init0, init1, decay0, decay1, offset,
+                 r_mem, v_rest, exp_tc, v_thresh, v_reset, t_refract, e_rev_e, e_rev_i)
     n_spikes = 0
-    for k in range(v.size):
+    n_blocks = v.size // BLOCK
+    if conductance:
+        for b in range(n_blocks):
+            n_spikes += lif_block(slot0, slot1, syn0, syn1, v, refract, external, fired,
+                                  b * BLOCK, constants, True)
+    else:
+        for b in range(n_blocks):
+            n_spikes += lif_block(slot0, slot1, syn0, syn1, v, refract, external, fired,
+                                  b * BLOCK, constants, False)
+    for k in range(n_blocks * BLOCK, v.size):
         v[k], refract[k], syn0[k], syn1[k], fired[k] = _lif_step(
             slot0[k], slot1[k], shift0, shift1, syn0[k], syn1[k], v[k], refract[k],
             external[k], init0, init1, decay0, decay1, offset, r_mem, v_rest, exp_tc,

@@ -25,7 +25,10 @@ state and the serial steps run in a fixed order.
 Speed (issue 5): the functions called per core and tick are compiled without reference
 counting (``_nrt=False``: they never allocate, and the atomic increments of ~50 array
 arguments per call cost more than a small core's update); the biggest ones are inlined
-into the loop over cores.
+into the loop over cores. Routing adds most rows into the ring buffers at once
+(:mod:`neuroemu.spinnaker.routing`), the routing entries and rows of a tick's packets are
+prefetched together, and LIF cores whose atoms share their constants update 16 atoms per
+vector step (:mod:`neuroemu.spinnaker.neuron_simd`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ per tick as int64). Each loop below runs over such rows with the branches on mod
 input type taken outside it, which lets LLVM vectorise it. The common case (LIF with one
 excitatory and one inhibitory exponential synapse) runs as one fused loop,
 :func:`lif_two_synapse_tick`, reading the constants once per tick when a core's atoms share
-them; the other models go phase by phase (ring slot, input current, membrane, decay). The
+them (then in blocks of 16 atoms of hand-built vector code,
+:mod:`neuroemu.spinnaker.neuron_simd`); the other models go phase by phase (ring slot, input current, membrane, decay). The
 arithmetic is the chip's (s16.15, u0.32, int32 wrap-around) and the order of the steps is
 that of spec §1.3, so both give the same bits: every step of a neuron reads only that
 neuron's values, and the sums are taken modulo 2^32.

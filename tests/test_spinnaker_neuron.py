@@ -261,3 +261,32 @@ def test_cond_exp_conductance_after_one_spike(mode):
     assert g[11] == (syn0 >> 10) / 32768
     assert g[12] == (syn1 >> 10) / 32768
     assert abs(g[11] - 0.01 * 5 * (1 - math.exp(-0.2))) < 2 / 32768  # ~ w*init, in uS
+
+
+# ---------------------------------------------------------------------------------------
+# 6. every spike leaves its core once, whatever the core's place among the atoms
+# ---------------------------------------------------------------------------------------
+
+def test_spikes_of_cores_at_any_atom_offset():
+    """Rule (§1.3 f): a neuron crossing threshold sends one packet in that tick, and only
+    it. Populations of 3, 7, 13 and 5 neurons at 5 per core put cores at atom offsets that
+    are no multiple of 8 (the kernel scans spike flags 8 at a time), next to cores spiking
+    in the same tick. Every second neuron gets i_offset 1 nA, the others none: the driven
+    ones spike at the closed-form times of test_spike_times_and_refractory_freeze (first
+    at tick 13, then every T_refract + 19 = 21 ticks), the others never."""
+    sim.setup(timestep=1.0)
+    pops = [sim.Population(n, sim.IF_curr_exp(
+        cm=1.0, tau_m=20.0, v_rest=-65.0, v_reset=-70.0, v_thresh=-55.0, tau_refrac=2.0,
+        i_offset=[1.0 - (i + k) % 2 for i in range(n)]), label=f"p{k}",
+        additional_parameters={"neurons_per_core": 5})
+        for k, n in enumerate((3, 7, 13, 5))]
+    for pop in pops:
+        pop.record("spikes")
+    sim.run(100)
+    trains = [[st.magnitude.tolist() for st in pop.get_data().segments[0].spiketrains]
+              for pop in pops]
+    sim.end()
+    expected = np.arange(13, 100, 21, dtype=float).tolist()
+    for k, pop_trains in enumerate(trains):
+        for i, train in enumerate(pop_trains):
+            assert train == (expected if (i + k) % 2 == 0 else []), (k, i)

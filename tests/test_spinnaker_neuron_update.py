@@ -204,3 +204,43 @@ def test_chip_words_refuses_values_that_do_not_fit_32_bits(col, value):
     with pytest.raises(ValueError, match=f"{L.PARAM_NAMES[col]} of atom 1 is {value}, outside "
                        r"the chip's 32-bit word \["):
         chip_words(params)
+
+
+WORD = st.integers(-(2**31), 2**31 - 1)
+NEURON_KEYS = ("v", "refract", "syn_e", "syn_i", "v_rest", "v_reset", "v_thresh", "exp_tc",
+               "r", "t_refract", "i_offset", "e_rev_e", "e_rev_i", "init_e", "init_i",
+               "decay_e", "decay_i")
+ANY_NEURON = st.fixed_dictionaries({key: (U032 if key.startswith(("init", "decay")) else WORD)
+                                    for key in NEURON_KEYS})
+
+
+@settings(max_examples=60, deadline=None)
+@given(shared=ANY_NEURON, states=st.lists(st.tuples(WORD, WORD, WORD, WORD, WORD,
+                                                    st.integers(0, 0xFFFF),
+                                                    st.integers(0, 0xFFFF)),
+                                          min_size=1, max_size=50),
+       conductance=st.booleans(), shifts=st.tuples(st.integers(0, 40), st.integers(0, 40)))
+def test_vector_blocks_match_spec_formulas_over_whole_words(shared, states, conductance,
+                                                            shifts):
+    """Atoms sharing their constants run in blocks of 16 vector lanes
+    (``neuron_simd.lif_block``), the rest one by one: against the plain-integer
+    reference for any 32-bit words (wrap-arounds, negative decays read as u0.32 >= 2^31,
+    ring shifts of 32 and more leaving nothing), 1 to 50 atoms (0 to 3 blocks)."""
+    neurons = [dict(shared, v=v, refract=r, syn_e=se, syn_i=si) for v, r, se, si, *_ in states]
+    external = [s[4] for s in states]
+    weights = [(s[5], s[6]) for s in states]
+    n = len(neurons)
+    state, params = _machine_arrays(neurons)
+    pr = chip_words(params)
+    ring = np.array([w for w, _ in weights] + [w for _, w in weights], dtype=np.uint16)
+    spiked = np.zeros(n, dtype=np.bool_)
+    n_spikes = lif_two_synapse_tick(ring, 0, n, shifts[0], shifts[1], state, pr, 0, n,
+                                    conductance, True, np.array(external, dtype=np.int32),
+                                    spiked)
+    expected = [reference_tick(p, w_e, w_i, shifts, conductance, x)
+                for p, (w_e, w_i), x in zip(neurons, weights, external)]
+    want = np.array([[p["v"], p["refract"], p["syn_e"], p["syn_i"]] for p, _ in expected]).T
+    np.testing.assert_array_equal(state[[L.S_V, L.S_REFRACT, L.S_SYN0, L.S_SYN1]], want)
+    assert spiked.tolist() == [spike for _, spike in expected]
+    assert n_spikes == sum(spike for _, spike in expected)
+    assert not ring.any()

@@ -1,4 +1,5 @@
-"""Routing step of the machine loop, with an optional packet-loss model (spec §3.4).
+"""The packet-loss model of the machine loop's routing step (spec §3.4; the routing
+step itself is :mod:`neuroemu.spinnaker.routing`).
 
 By default the network is ideal: every packet reaches every core of its routing tree (the
 real machine drops packets only under congestion, and its extra-monitor cores reinject
@@ -94,7 +95,9 @@ def network_arrays(config, core_of_key, tree_ptr, tree_chip, tree_parent, route_
 
 
 @njit(cache=True)
-def _router_passes(chip, config, load, per_chip, counts, rng):
+def router_passes(chip, config, load, per_chip, counts, rng):
+    """Whether a packet gets through the router of ``chip`` this tick (capacity, drop draw,
+    one reinjection), counting drops and reinjections."""
     dropped = False
     if config[F_CAPACITY] >= 0:
         if load[chip] >= config[F_CAPACITY]:
@@ -114,63 +117,3 @@ def _router_passes(chip, config, load, per_chip, counts, rng):
             return True
     counts[N_LOST] += 1
     return False
-
-
-@njit(cache=True)
-def count_sent(pend_key, pend_n, core_of_key, sent):
-    """One packet sent by its source core for each of last tick's packets."""
-    for q in range(pend_n[0]):
-        sent[core_of_key[pend_key[q]]] += 1
-
-
-@njit(cache=True)
-def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
-                  route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
-                  inbox_time, inbox_prow, inbox_n, net, dptr, dsrc, split, c_lo, c_hi):
-    """Queue last tick's packets in the inboxes of the cores their keys reach: a row's
-    first word for a neuron core, the key itself for a delay-extension core. Only the
-    entries of target cores [c_lo, c_hi) are written, so threads owning different cores
-    may route at once on an ideal network; the fault model follows each packet through the
-    routers in turn, so a faulty network is routed in one call over all cores. For each
-    direct Poisson source ``dsrc[j]`` of core ``c`` (j in ``dptr[c]:dptr[c + 1]``, see
-    :mod:`neuroemu.spinnaker.direct_delivery`), ``split[j]`` notes how many of the core's
-    entries come from lower source cores (packets arrive in source-core order)."""
-    (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
-     counts, _, rng, alive) = net
-    faulty = config[F_ON] != 0
-    plastic = route_prow.size > 0
-    if faulty:
-        load[:] = 0
-    for q in range(pend_n[0]):
-        key = pend_key[q]
-        src = core_of_key[key]
-        if faulty:
-            first = tree_ptr[src]
-            for n in range(first, tree_ptr[src + 1]):
-                par = tree_parent[n]
-                if par >= 0 and not alive[par - first]:
-                    alive[n - first] = False
-                else:
-                    alive[n - first] = _router_passes(tree_chip[n], config, load, per_chip,
-                                                      counts, rng)
-        start = word_ptr[key]
-        for r in range(route_ptr[key], route_ptr[key + 1]):
-            length = route_len[r]
-            row = start
-            start += length
-            c = route_core[r]
-            if c < c_lo or c >= c_hi:
-                continue
-            if faulty and not alive[route_node[r] - tree_ptr[src]]:
-                counts[N_SPIKES_LOST] += pend_cnt[q]
-                continue
-            slot = inbox_off[c] + inbox_n[c]
-            inbox_row[slot] = row if length > 0 else key
-            inbox_len[slot] = length
-            inbox_cnt[slot] = pend_cnt[q]
-            inbox_time[slot] = pend_time[q]
-            inbox_prow[slot] = route_prow[r] if plastic else -1
-            inbox_n[c] += 1
-            for j in range(dptr[c], dptr[c + 1]):
-                if src < dsrc[j]:
-                    split[j] = inbox_n[c]

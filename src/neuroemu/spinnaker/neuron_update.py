@@ -8,7 +8,8 @@ per tick as int64). Each loop below runs over such rows with the branches on mod
 input type taken outside it, which lets LLVM vectorise it. The common case (LIF with one
 excitatory and one inhibitory exponential synapse) runs as one fused loop,
 :func:`lif_two_synapse_tick`, reading the constants once per tick when a core's atoms share
-them; the other models go phase by phase (ring slot, input current, membrane, decay). The
+them (then in blocks of 16 atoms of hand-built vector code,
+:mod:`neuroemu.spinnaker.neuron_simd`); the other models go phase by phase (ring slot, input current, membrane, decay). The
 arithmetic is the chip's (s16.15, u0.32, int32 wrap-around) and the order of the steps is
 that of spec §1.3, so both give the same bits: every step of a neuron reads only that
 neuron's values, and the sums are taken modulo 2^32.
@@ -60,6 +61,7 @@ from neuroemu.spinnaker.neuron_layout import (
     S_U,
     S_V,
 )
+from neuroemu.spinnaker.neuron_simd import BLOCK, lif_block
 
 #: rows of the constants that are u0.32 words (decay factors); the others are int32
 U032_ROWS = (P_DECAY0, P_INIT0, P_DECAY1, P_INIT1, P_DECAY2, P_INIT2)
@@ -301,7 +303,9 @@ def _lif_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance, e
 @njit(cache=True, _nrt=False, inline="always")
 def _lif_uniform_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conductance, ext,
                       spiked):
-    """:func:`_lif_step` over atoms [lo, hi) sharing the constants of atom ``lo``."""
+    """:func:`_lif_step` over atoms [lo, hi) sharing the constants of atom ``lo``: blocks
+    of 16 atoms in vector code (:func:`neuroemu.spinnaker.neuron_simd.lif_block`, the same
+    bits), the rest one by one."""
     slot0 = ring[base0:base0 + hi - lo]
     slot1 = ring[base1:base1 + hi - lo]
     syn0, syn1 = st[S_SYN0, lo:hi], st[S_SYN0 + 1, lo:hi]
@@ -313,8 +317,19 @@ def _lif_uniform_loop(ring, base0, base1, shift0, shift1, st, pr, lo, hi, conduc
                                      pr[P_EXP_TC, lo])
     v_thresh, v_reset, t_refract = pr[P_V_THRESH, lo], pr[P_V_RESET, lo], pr[P_T_REFRACT, lo]
     e_rev_e, e_rev_i = pr[P_E_REV_E, lo], pr[P_E_REV_I, lo]
+    constants = (np.int32(shift0), np.int32(shift1), init0, init1, decay0, decay1, offset,
+                 r_mem, v_rest, exp_tc, v_thresh, v_reset, t_refract, e_rev_e, e_rev_i)
     n_spikes = 0
-    for k in range(v.size):
+    n_blocks = v.size // BLOCK
+    if conductance:
+        for b in range(n_blocks):
+            n_spikes += lif_block(slot0, slot1, syn0, syn1, v, refract, external, fired,
+                                  b * BLOCK, constants, True)
+    else:
+        for b in range(n_blocks):
+            n_spikes += lif_block(slot0, slot1, syn0, syn1, v, refract, external, fired,
+                                  b * BLOCK, constants, False)
+    for k in range(n_blocks * BLOCK, v.size):
         v[k], refract[k], syn0[k], syn1[k], fired[k] = _lif_step(
             slot0[k], slot1[k], shift0, shift1, syn0[k], syn1[k], v[k], refract[k],
             external[k], init0, init1, decay0, decay1, offset, r_mem, v_rest, exp_tc,

@@ -148,14 +148,15 @@ class GeneratedConnections:
               ) -> tuple[np.ndarray, np.ndarray, dict]:
         """(pre, post, {parameter: values}) of block ``b`` (the parameters ``names``, or
         all): the same on every call. ``machine``: for the toolchain, delays as their ticks
-        times dt (from :attr:`delay_ticks`), and targets only if a weight is asked for."""
+        (uint8, from :attr:`delay_ticks`) where those are kept, and targets only if a weight
+        is asked for."""
         pre, post = self.pairs(b, targets=not machine or names is None or "weight" in names)
         values = {}
         for name, par in self.parameters.items():
             if names is not None and name not in names:
                 continue
             if machine and name == "delay" and self.delay_ticks is not None:
-                values[name] = self.delay_ticks[b] * self.dt
+                values[name] = self.delay_ticks[b]
             else:
                 values[name] = par.values(b, pre.size)
         return pre, post, values

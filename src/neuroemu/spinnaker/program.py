@@ -128,8 +128,9 @@ class ProjectionLayout:
         return self.projection._generated
 
     def blocks(self, weights: bool = True):
-        """(pre positions, post positions, weights, delays in ms), block by block: one
-        block of the stored arrays, or each generated block in turn. Without ``weights``
+        """(pre positions, post positions, weights, delays in ms -- or in ticks, uint8,
+        where a generated projection keeps those), block by block: one block of the stored
+        arrays, or each generated block in turn. Without ``weights``
         the weights are zeros (a generated projection then skips drawing them, and its
         targets, whose population is all the count needs)."""
         if self.generated is None:

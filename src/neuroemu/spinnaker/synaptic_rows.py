@@ -28,7 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from neuroemu.errors import MappingError
 from neuroemu.spinnaker import kernel, mapping
@@ -132,6 +133,20 @@ class RowEncoder:
             done += pre.size
 
 
+def _host_ticks(delays, i, dt):
+    """Connection ``i``'s delay in ticks as the host rounds it, ``rint(delay / dt)`` (spec
+    §2), from delays in ms; delays already in ticks (uint8) are taken as they are."""
+    return np.int64(delays[i]) if delays.dtype == np.uint8 else np.int64(
+        np.rint(delays[i] / dt))
+
+
+@overload(_host_ticks, inline="always")
+def _host_ticks_jit(delays, i, dt):
+    if delays.dtype == types.uint8:
+        return lambda delays, i, dt: np.int64(delays[i])
+    return lambda delays, i, dt: np.int64(np.rint(delays[i] / dt))
+
+
 @njit(cache=True, nogil=True)
 def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_atom, pre_core,
             pre_layout, post_core, post_local, post_layout, slot_bits, atom_bits, type_bits,
@@ -146,8 +161,7 @@ def _encode(count_only, pre_idx, post_idx, weights, delays, dt, syn_type, pre_at
         target = post_idx[i]
         p = post_layout[target]
         s_bits = slot_bits[p]
-        d = np.int64(np.rint(delays[i] / dt))          # host delay rounding (spec §2)
-        d = max(d, 1)
+        d = max(_host_ticks(delays, i, dt), 1)
         stage = (d - 1) >> s_bits
         key = pre_atom[source]
         if stage > 0:

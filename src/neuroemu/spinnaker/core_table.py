@@ -13,5 +13,9 @@ NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
 # C_N_TYPES: synapse types (2, or 3 for dual excitatory); the last one is inhibitory.
 # C_STDP: index of the core's STDP rule, -1 if it has no plastic synapses.
 N_CORE_COLS = 21
-# provenance counters per core
-PROV_SATURATED, PROV_SPIKES, N_PROV = 0, 1, 2
+# provenance counters per core: ring-buffer additions saturated, spikes sent, spikes a
+# delay-extension core lost to a full (255) counter
+PROV_SATURATED, PROV_SPIKES, PROV_DELAY_LOST, N_PROV = 0, 1, 2, 3
+#: a delay-extension core's spike counter per (tick, atom) is one byte that stops at 255
+#: (sPyNNaker delay_extension.c: uint8_t spike_counters, COUNTER_SATURATION_VALUE)
+DELAY_COUNTER_MAX = 255

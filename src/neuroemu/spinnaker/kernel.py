@@ -271,10 +271,12 @@ def _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_
 
 @njit(cache=True, _nrt=False)
 def _delay_core(c, t, cores, hist, flags, row0, inbox_row, inbox_cnt, inbox_time, inbox_n,
-                out_key, out_cnt, out_n):
+                out_key, out_cnt, out_n, prov):
     """Delay-extension core: re-send spikes of tick t0 on stage key s at t0 + s * slots.
-    ``flags``, ``row0`` (:func:`_busy_history`) flag the history rows holding a spike, so
-    the rows of silent ticks (most of them) are not scanned."""
+    Each (tick, atom) spike counter is one byte that stops at DELAY_COUNTER_MAX, the spikes
+    beyond it lost and counted (``prov``), as on the machine. ``flags``, ``row0``
+    (:func:`_busy_history`) flag the history rows holding a spike, so the rows of silent
+    ticks (most of them) are not scanned."""
     n_here = cores[c, C_HI] - cores[c, C_LO]
     slots = cores[c, C_SLOTS]
     stages = cores[c, C_STAGES]
@@ -283,7 +285,12 @@ def _delay_core(c, t, cores, hist, flags, row0, inbox_row, inbox_cnt, inbox_time
     ib = cores[c, C_INBOX_OFF]
     for e in range(inbox_n[c]):
         row = inbox_time[ib + e] % h_len
-        hist[hoff + row * n_here + inbox_row[ib + e] - cores[c, C_LO]] += inbox_cnt[ib + e]
+        at = hoff + row * n_here + inbox_row[ib + e] - cores[c, C_LO]
+        count = np.int64(hist[at]) + inbox_cnt[ib + e]
+        if count > DELAY_COUNTER_MAX:   # the byte counter stops; the machine counts the loss
+            prov[c, PROV_DELAY_LOST] += count - DELAY_COUNTER_MAX
+            count = DELAY_COUNTER_MAX
+        hist[at] = np.uint8(count)
         flags[row0[c] + row] = True
     inbox_n[c] = 0
     ob = cores[c, C_OUT_OFF]
@@ -509,7 +516,7 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
                         out_n)
         else:
             _delay_core(c, t, cores, hist, flags, row0, inbox_row, inbox_cnt, inbox_time,
-                        inbox_n, out_key, out_cnt, out_n)
+                        inbox_n, out_key, out_cnt, out_n, prov)
         if timed:
             cycles[c] += cycle_counter() - start
 

@@ -467,7 +467,7 @@ class MachineProgram:
         self.n_inbox = int(inbox.sum())
         self.inbox = None
         self.ring = np.zeros(max(1, ring_size), dtype=np.uint16)
-        self.hist = np.zeros(max(1, hist_size), dtype=np.int32)
+        self.hist = np.zeros(max(1, hist_size), dtype=np.uint8)
         self.pend_key = np.zeros(max(1, out_off), dtype=np.int64)
         self.pend_cnt = np.zeros(max(1, out_off), dtype=np.int32)
         self.pend_time = np.zeros(max(1, out_off), dtype=np.int64)

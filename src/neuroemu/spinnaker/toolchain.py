@@ -53,7 +53,8 @@ class SpiNNakerToolchain:
         self._params_dirty = False
         self._data: dict[int, dict] = {}
         self.current_sources: list = []
-        self.provenance = {"ring_buffer_saturations": 0, "spikes_sent": 0}
+        self.provenance = {"ring_buffer_saturations": 0, "spikes_sent": 0,
+                           "delay_counter_saturations": 0}
         self.machine_stage = MachineStage()
 
     # -- configuration ------------------------------------------------------------------
@@ -219,6 +220,7 @@ class SpiNNakerToolchain:
                      dtype=np.int32) for k, name in enumerate(_SIGNALS))
         v_col, ge_col, gi_col = (signal_cols[name][0] for name in _SIGNALS)
         saturated_before = int(prog.prov[:, kernel.PROV_SATURATED].sum())
+        lost_before = int(prog.prov[:, kernel.PROV_DELAY_LOST].sum())
         kernel.run_ticks(
             t_now, n_ticks, prog.cores, prog.state, prog.params, prog.words, prog.ring,
             prog.route_ptr, prog.word_ptr, prog.route_core, prog.route_len, prog.route_prow,
@@ -236,6 +238,13 @@ class SpiNNakerToolchain:
         if saturated:
             warnings.warn(f"{saturated} ring-buffer additions saturated at 65535 during this "
                           "run (the machine clips them too)", NeuroemuWarning, stacklevel=3)
+        lost = int(prog.prov[:, kernel.PROV_DELAY_LOST].sum()) - lost_before
+        self.provenance["delay_counter_saturations"] += lost
+        if lost:
+            warnings.warn(f"{lost} spikes were lost in delay-extension cores during this run: "
+                          f"more than {kernel.DELAY_COUNTER_MAX} spikes of one source in one "
+                          "tick (the machine's counter is one byte)", NeuroemuWarning,
+                          stacklevel=3)
         self._store(t_now, spike_col, rec_spikes, {
             "v": (v_col, rec_v), "gsyn_exc": (ge_col, rec_ge), "gsyn_inh": (gi_col, rec_gi)},
             n_rows)

@@ -283,10 +283,12 @@ def test_fixed_number_pre_rows_are_distinct_without_self(n_pre, n_post, data):
 
 def test_building_keeps_temporaries_bounded():
     """Creating 2000 x 4000 FixedProbability(0.5) (~4e6 connections, constant weight and
-    delay, generated) holds at most BLOCKS_AHEAD + 1 blocks at a time, each at most 20
-    bytes per connection at its peak (the int64 positions and float64 columns took > 32),
-    whatever the projection's size; the list it keeps once asked for is 8 bytes per
-    connection."""
+    delay, generated) holds at most BLOCKS_AHEAD + 2 blocks at a time (BLOCKS_AHEAD being
+    drawn, the one handed over and, for that moment, the one the caller still holds), each
+    at most 20 bytes per connection at its peak (the int64 positions and float64 columns
+    took > 32), whatever the projection's size; the list it keeps once asked for is 8 bytes
+    per connection. (With BLOCKS_AHEAD + 1 the bound failed now and then, by thread timing:
+    peaks of 47-67 MB for a 60 MB bound.)"""
     sim.setup(timestep=0.1)
     pre = sim.Population(2000, sim.IF_curr_exp())
     post = sim.Population(4000, sim.IF_curr_exp())
@@ -299,7 +301,7 @@ def test_building_keeps_temporaries_bounded():
         tracemalloc.stop()
     assert proj._generated is not None
     block = generated_connections.BLOCK_CONNECTIONS
-    assert peak <= 20 * block * (generated_connections.BLOCKS_AHEAD + 1)
+    assert peak <= 20 * block * (generated_connections.BLOCKS_AHEAD + 2)
     assert _stored_bytes(proj) == 8 * len(proj)
     sim.end()
 

@@ -164,7 +164,9 @@ class GeneratedConnections:
     def blocks(self, names=None, machine: bool = False):
         """Every block in order (:meth:`block`); the next :data:`BLOCKS_AHEAD` are
         generated on other threads while the caller works on the current one (numpy's
-        generators release the GIL; drawing is the slower side of every pass)."""
+        generators release the GIL; drawing is the slower side of every pass). At most
+        BLOCKS_AHEAD + 2 blocks are alive at once: while a block is handed over, the caller
+        still holds the previous one."""
         with ThreadPoolExecutor(max_workers=BLOCKS_AHEAD) as pool:
             pending = deque(pool.submit(self.block, b, names, machine)
                             for b in range(min(BLOCKS_AHEAD, self.n_blocks)))

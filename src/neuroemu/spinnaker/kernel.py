@@ -401,15 +401,13 @@ def _in_lanes(c, t, cores, lane_eml, windows):
 
 @njit(cache=True, _nrt=False, inline="always")
 def _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores, lane_eml, windows, is_direct,
-               slice_bounds, kiss_state, counts, lanes, cycles):
+               slice_bounds, kiss_state, counts, lanes):
     """This tick's counts of the lane cores among [c_from, c_to) whose counts go to
     ``counts``: direct Poisson cores (``to_direct``, not on the ``last`` tick) or the others;
-    LANES at a time. Their cycles are shared equally among them in ``cycles``."""
-    start = cycle_counter() if cycles.size > 0 else 0
+    LANES at a time. Returns the number of cores drawn."""
     n_used = 0
     n_cores = 0
-    j0 = np.searchsorted(lane_cores, c_from)
-    for j in range(j0, np.searchsorted(lane_cores, c_to)):
+    for j in range(np.searchsorted(lane_cores, c_from), np.searchsorted(lane_cores, c_to)):
         c = lane_cores[j]
         if (is_direct[c] and not last) != to_direct or not _in_lanes(c, t, cores, lane_eml,
                                                                       windows):
@@ -423,13 +421,7 @@ def _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores, lane_eml, wi
             n_used = 0
     if n_used > 0:
         draw_lanes(lanes, n_used, counts, kiss_state)
-    if cycles.size > 0 and n_cores > 0:
-        share = (cycle_counter() - start) // n_cores
-        for j in range(j0, np.searchsorted(lane_cores, c_to)):
-            c = lane_cores[j]
-            if (is_direct[c] and not last) == to_direct and _in_lanes(c, t, cores, lane_eml,
-                                                                       windows):
-                cycles[c] += share
+    return n_cores
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -493,10 +485,20 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
     is_direct, counts = direct[0], direct[7]
     timed = cycles.size > 0
     if lane_cores.size > 0:
+        start = cycle_counter() if timed else 0
+        n_drawn = 0
         for to_direct in (True, False):
-            _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores, lane_eml, windows,
-                       is_direct, poisson_fields[0], poisson_fields[8],
-                       counts[t & 1] if to_direct else poisson_counts, lanes, cycles)
+            n_drawn += _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores,
+                                  lane_eml, windows, is_direct, poisson_fields[0],
+                                  poisson_fields[8],
+                                  counts[t & 1] if to_direct else poisson_counts, lanes)
+        if timed and n_drawn > 0:
+            # the lanes' cycles, shared equally among the cores they drew
+            share = (cycle_counter() - start) // n_drawn
+            for j in range(np.searchsorted(lane_cores, c_from),
+                           np.searchsorted(lane_cores, c_to)):
+                if _in_lanes(lane_cores[j], t, cores, lane_eml, windows):
+                    cycles[lane_cores[j]] += share
     for c in range(c_from, c_to):
         start = cycle_counter() if timed else 0
         kind = cores[c, C_KIND]

@@ -9,8 +9,8 @@ Rules:
   part of the result. The reference is the literal per-packet, per-word loop below.
 * A delay-extension core gets the key itself in its inbox (spec §3.2), whatever the
   neuron cores do.
-* Which cores routing serves at once: neuron cores with neither an STDP rule nor direct
-  Poisson sources (their rows are interleaved with other work of the core's tick).
+* Which cores routing serves at once: neuron cores without an STDP rule (the order of
+  their rows with respect to the core's STDP post events matters).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from neuroemu.spinnaker import kernel
 from neuroemu.spinnaker.faults import ideal_network
-from neuroemu.spinnaker.routing import immediate_cores, route_packets
+from neuroemu.spinnaker.routing import delivery_tables, immediate_cores, route_packets
 
 N_NEURON_CORES, DELAY = 3, 3   # cores 0-2 neuron cores, core 3 a delay-extension core
 IDX_BITS, DMASK = 4, 3          # 16 atoms, 4 ring slots: 64 cells per neuron core
@@ -46,8 +46,7 @@ def test_only_plain_neuron_cores_are_served_at_once():
     cores[:, kernel.C_KIND] = [kernel.NEURON_CORE, kernel.NEURON_CORE, kernel.NEURON_CORE,
                                kernel.DELAY_CORE, kernel.POISSON_CORE]
     cores[1, kernel.C_STDP] = 0                   # plastic rows
-    dptr = np.array([0, 0, 0, 1, 1, 1])           # core 2 has a direct Poisson source
-    assert immediate_cores(cores, dptr).tolist() == [True, False, False, False, False]
+    assert immediate_cores(cores).tolist() == [True, False, True, False, False]
 
 
 def _reference(keys, rows, packets):
@@ -102,14 +101,15 @@ def test_rows_of_routed_packets_are_the_literal_additions(routes, data):
     inbox = (np.zeros(n_cores * n, np.int64), np.zeros(n_cores * n, np.int32),
              np.zeros(n_cores * n, np.int32), np.zeros(n_cores * n, np.int64),
              np.zeros(n_cores * n, np.int32), np.zeros(n_cores, np.int64))
-    dptr = np.zeros(n_cores + 1, dtype=np.int64)
     net = ideal_network(np.zeros(len(routes), dtype=np.int64), n_cores, route_core.size)
     ring = np.zeros(N_NEURON_CORES * CELLS, dtype=np.uint16)
     prov = np.zeros((n_cores, kernel.N_PROV), dtype=np.int64)
-    none = np.zeros(0, dtype=np.int64)
+    no_plastic = np.zeros(0, np.int32)
+    direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, no_plastic,
+                             net, np.full(len(routes), -1, np.int64), 1)
     route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
-                  route_core, route_len, np.zeros(0, np.int32), *inbox, net, dptr, none,
-                  none, 0, n_cores, immediate_cores(cores, dptr), cores, words, ring, prov)
+                  route_core, route_len, no_plastic, *inbox, net, direct, 1, False, 0,
+                  n_cores, cores, words, ring, prov)
     ring_ref, saturated_ref, delay_ref = _reference(keys, rows, packets)
     assert ring.tolist() == ring_ref
     assert prov[:N_NEURON_CORES, kernel.PROV_SATURATED].tolist() == saturated_ref

@@ -1,6 +1,8 @@
 """The per-core integer table of a SpiNNaker machine program (built by ``program.py``, run
 by ``kernel.py``, which re-exports these names) and the per-core provenance counters."""
 
+from numba import njit
+
 # core kinds
 NEURON_CORE, POISSON_CORE, ARRAY_CORE, DELAY_CORE = 0, 1, 2, 3
 # columns of the per-core integer table
@@ -19,3 +21,13 @@ PROV_SATURATED, PROV_SPIKES, PROV_DELAY_LOST, N_PROV = 0, 1, 2, 3
 #: a delay-extension core's spike counter per (tick, atom) is one byte that stops at 255
 #: (sPyNNaker delay_extension.c: uint8_t spike_counters, COUNTER_SATURATION_VALUE)
 DELAY_COUNTER_MAX = 255
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def ring_geometry(cores, c):
+    """``(ring_off, ti_bits, delay_mask, ring_mask)`` of neuron core ``c``: its ring buffer
+    starts at ``ring_off``; cell ``((t & delay_mask) << ti_bits) + (type << idx_bits) +
+    atom`` (spec §4.1), ``ring_mask`` wraps a cell index inside the ring."""
+    ti_bits = cores[c, C_IDX_BITS] + cores[c, C_TYPE_BITS]
+    dmask = cores[c, C_DELAY_MASK]
+    return cores[c, C_RING_OFF], ti_bits, dmask, ((dmask + 1) << ti_bits) - 1

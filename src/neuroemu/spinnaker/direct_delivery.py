@@ -107,6 +107,19 @@ def direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow
 
 
 @njit(cache=True)
+def pairs_by_source(dptr, dsrc):
+    """``(order, pair_core)`` of the (neuron core, direct source) pairs of
+    :func:`direct_sources`: the pairs in ascending source order (ties in core order), and
+    each pair's neuron core, so routing can add a source's rows at its place among the
+    packets, which arrive in source-core order."""
+    n_pairs = dsrc.size
+    pair_core = np.empty(n_pairs, dtype=np.int64)
+    for c in range(dptr.size - 1):
+        pair_core[dptr[c]:dptr[c + 1]] = c
+    return np.argsort(dsrc, kind="mergesort"), pair_core
+
+
+@njit(cache=True)
 def _source_pairs(cores, is_direct, route_ptr, route_core, write, n_pairs, dsrc, dklo, dkhi,
                   fill):
     """Walk the routed keys of the direct Poisson cores in order: count the (neuron core,

@@ -5,7 +5,8 @@ Per tick (spec §1.3, §1.4):
 1. routing (:func:`neuroemu.spinnaker.routing.route_packets`): every spike packet sent in
    the previous tick is looked up in the routing table (key -> [(core, synaptic row)]) and
    queued in the inbox of each target core, or its static row added into the core's ring
-   buffer at once where that gives the same bits; through the fault model serially, else,
+   buffer at once where that gives the same bits (with the rows of direct Poisson sources
+   at their place among the packets); through the fault model serially, else,
    when the cores run in threads, each thread routes the packets of its own cores;
 2. cores (each core owns its state, rows and ring buffer, so no races; one after the other
    below ``PARALLEL_MIN_NEURONS`` neurons, else ``prange`` over groups of cores):
@@ -43,7 +44,7 @@ from neuroemu.engine.prefetch import prefetch
 
 # the core table and the neuron layout stay importable as kernel.X
 from neuroemu.spinnaker.core_table import *
-from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources, static_row
+from neuroemu.spinnaker.direct_delivery import direct_rows, static_row
 from neuroemu.spinnaker.faults import F_ON, NET_SENT
 from neuroemu.spinnaker.knuth_lanes import LANE_ROWS, LANES, add_lane, draw_lanes, lane_thresholds
 from neuroemu.spinnaker.neuron_layout import *
@@ -66,7 +67,7 @@ from neuroemu.spinnaker.poisson import (
     n_spiking,
     poisson_core_tick,
 )
-from neuroemu.spinnaker.routing import count_sent, immediate_cores, route_packets
+from neuroemu.spinnaker.routing import count_sent, delivery_tables, route_packets
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
@@ -162,9 +163,10 @@ def _inbox_rows(c, e_from, e_to, cores, words, ring, inbox, prov, stdp_tables, r
 @njit(cache=True, _nrt=False, inline="always")
 def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, current_sources,
                  stdp_tables, recording, work, direct):
-    """One tick of neuron core ``c``: its inbox rows and the packets of its direct Poisson
-    sources (``direct``, :mod:`neuroemu.spinnaker.direct_delivery`; none on the ``first``
-    tick of a run) into the ring buffer, then the neuron update
+    """One tick of neuron core ``c``: its inbox rows and, unless routing added them (an
+    immediate core, :func:`neuroemu.spinnaker.routing.immediate_cores`), the packets of its
+    direct Poisson sources (``direct``, :mod:`neuroemu.spinnaker.direct_delivery`; none on
+    the ``first`` tick of a run) into the ring buffer, then the neuron update
     (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and constants
     ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores (hence the tuples): a call passing
     its ~50 arrays costs more than a small core's update."""
@@ -175,22 +177,19 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
         stdp_tables
     rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge, rec_gi = recording
     lo, hi = cores[c, C_LO], cores[c, C_HI]
-    roff = cores[c, C_RING_OFF]
+    roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
     idx_bits = cores[c, C_IDX_BITS]
-    ti_bits = idx_bits + cores[c, C_TYPE_BITS]
     n_types = cores[c, C_N_TYPES]
-    dmask = cores[c, C_DELAY_MASK]
-    ring_mask = ((dmask + 1) << ti_bits) - 1
     model = cores[c, C_MODEL]
     input_type = cores[c, C_INPUT]
     # 1. synaptic rows of the packets routed to this core, in routing order; the packets
     # of a direct Poisson source sent last tick go where routing would have queued them,
     # after the entries from lower source cores (split)
     _, dptr, dsrc, dklo, dkhi, dense, split, counts, route_ptr, word_ptr, route_len, \
-        route_core = direct
+        route_core, _, _, immediate = direct
     n_in = inbox_n[c]
     done = 0
-    if not first:
+    if not first and not immediate[c]:   # (routing adds an immediate core's)
         shift_time = ((t - 1) & dmask) << ti_bits
         for j in range(dptr[c], dptr[c + 1]):
             _inbox_rows(c, done, split[j], cores, words, ring, inbox, prov, stdp_tables, roff,
@@ -598,9 +597,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
         poisson_fields[5]) + _lane_cores(cores, poisson_fields[0], poisson_fields[4])
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
-    direct = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
-                            rec_spike_col, poisson_counts.size) + (route_ptr, word_ptr,
-                                                                    route_len, route_core)
+    direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow,
+                             net, rec_spike_col, poisson_counts.size)
     sent = net[NET_SENT]
     n_neurons = 0
     for c in range(n_cores):
@@ -617,7 +615,6 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     lanes = np.zeros((n_groups, LANE_ROWS * LANES), dtype=np.uint64)
     route_in_groups = parallel and net[0][F_ON] == 0
     inbox_off = np.ascontiguousarray(cores[:, C_INBOX_OFF])
-    immediate = immediate_cores(cores, direct[1])
     for step in range(n_ticks):
         t = t_start + step
         first, last = step == 0, step == n_ticks - 1
@@ -628,9 +625,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
         if not route_in_groups:
             route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                           word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
-                          inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct[1],
-                          direct[2], direct[6], 0, n_cores, immediate, cores, words, ring,
-                          prov)
+                          inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct, t, first,
+                          0, n_cores, cores, words, ring, prov)
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):
@@ -638,8 +634,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                     route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                                   word_ptr, route_core, route_len, route_prow, inbox_row,
                                   inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n, net,
-                                  direct[1], direct[2], direct[6], bounds[g], bounds[g + 1],
-                                  immediate, cores, words, ring, prov)
+                                  direct, t, first, bounds[g], bounds[g + 1], cores, words,
+                                  ring, prov)
                 _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
                             ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,

@@ -4,13 +4,15 @@ it is on.
 
 A packet reaching a neuron core normally waits in that core's inbox until the core's tick
 adds its synaptic row into the ring buffer. For the cores that :func:`immediate_cores`
-flags, routing adds the (static) row at once instead (VA COBA: 0.118 s -> 0.108 s per
-simulated second): the core's rows then arrive in the same order as from its inbox
-(packets in routing order) and nothing else touches its ring buffer between routing and
-its tick, so the ring buffer and the saturation counts get the same bits. Not for cores
-with plastic rows (their order with respect to the core's STDP post events matters) nor
-with direct Poisson sources (whose rows are interleaved with the inbox ones, see
-:mod:`neuroemu.spinnaker.direct_delivery`).
+flags, routing adds the (static) row at once instead: the core's rows then arrive in the
+same order as from its inbox (packets in routing order) and nothing else touches its ring
+buffer between routing and its tick, so the ring buffer and the saturation counts get the
+same bits. The packets of a direct Poisson source (:mod:`.direct_delivery`) go in at the
+place of their source core among the routed ones, as the core's tick would add them. A
+key's rows lie one after another, in target-core order, so routing a packet reads its
+rows as one stream; the ring-buffer cells of the next row are prefetched meanwhile (full
+microcircuit: 6.9 s -> 5.4 s per simulated second; VA COBA: 0.118 s -> 0.108 s). Not for
+cores with plastic rows: their order with respect to the core's STDP post events matters.
 """
 
 from __future__ import annotations
@@ -18,29 +20,42 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neuroemu.spinnaker.core_table import (
-    C_DELAY_MASK,
-    C_IDX_BITS,
-    C_KIND,
-    C_RING_OFF,
-    C_STDP,
-    C_TYPE_BITS,
-    NEURON_CORE,
+from neuroemu.engine.prefetch import prefetch
+from neuroemu.spinnaker.core_table import C_KIND, C_STDP, NEURON_CORE, ring_geometry
+from neuroemu.spinnaker.direct_delivery import (
+    direct_rows,
+    direct_sources,
+    pairs_by_source,
+    static_row,
 )
-from neuroemu.spinnaker.direct_delivery import static_row
 from neuroemu.spinnaker.faults import F_ON, N_SPIKES_LOST, router_passes
+
+# ring-buffer cells of a row prefetched (at most) while routing adds the rows before it
+PREFETCH_CELLS = 64
 
 
 @njit(cache=True)
-def immediate_cores(cores, dptr):
+def immediate_cores(cores):
     """Per core, whether routing adds its rows into its ring buffer at once (module
-    docstring): neuron cores without STDP rule and without direct Poisson sources
-    (``dptr`` of :func:`neuroemu.spinnaker.direct_delivery.direct_sources`)."""
+    docstring): neuron cores without STDP rule."""
     immediate = np.zeros(cores.shape[0], dtype=np.bool_)
     for c in range(cores.shape[0]):
-        immediate[c] = (cores[c, C_KIND] == NEURON_CORE and cores[c, C_STDP] < 0
-                        and dptr[c + 1] == dptr[c])
+        immediate[c] = cores[c, C_KIND] == NEURON_CORE and cores[c, C_STDP] < 0
     return immediate
+
+
+@njit(cache=True)
+def delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
+                    rec_spike_col, n_poisson_atoms):
+    """The ``direct`` tuple that :func:`route_packets` and the cores' ticks take: the
+    direct Poisson sources of :func:`~neuroemu.spinnaker.direct_delivery.direct_sources`,
+    ``route_ptr, word_ptr, route_len, route_core``, their pairs of
+    :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, and
+    :func:`immediate_cores`."""
+    pairs = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
+                           rec_spike_col, n_poisson_atoms)
+    return pairs + (route_ptr, word_ptr, route_len, route_core) + pairs_by_source(
+        pairs[1], pairs[2]) + (immediate_cores(cores),)
 
 
 @njit(cache=True)
@@ -53,37 +68,45 @@ def count_sent(pend_key, pend_n, core_of_key, sent):
 @njit(cache=True)
 def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
                   route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
-                  inbox_time, inbox_prow, inbox_n, net, dptr, dsrc, split, c_lo, c_hi,
-                  immediate, cores, words, ring, prov):
+                  inbox_time, inbox_prow, inbox_n, net, direct, t, first, c_lo, c_hi, cores,
+                  words, ring, prov):
     """Queue last tick's packets in the inboxes of the cores their keys reach: a row's
     first word for a neuron core, the key itself for a delay-extension core; the row of an
-    ``immediate`` core goes straight into its ring buffer (:func:`immediate_cores`). Only
+    immediate core goes straight into its ring buffer (:func:`immediate_cores`), and so do
+    the rows of its direct Poisson sources, except on the ``first`` tick of a run. Only
     target cores [c_lo, c_hi) are served, so threads owning different cores may route at
     once on an ideal network; the fault model follows each packet through the routers in
-    turn, so a faulty network is routed in one call over all cores. For each direct
-    Poisson source ``dsrc[j]`` of core ``c`` (j in ``dptr[c]:dptr[c + 1]``, see
-    :mod:`neuroemu.spinnaker.direct_delivery`), ``split[j]`` notes how many of the core's
-    entries come from lower source cores (packets arrive in source-core order)."""
+    turn, so a faulty network is routed in one call over all cores. ``direct`` is
+    :func:`delivery_tables`. For each direct source ``dsrc[j]`` of a core that is not
+    immediate, ``split[j]`` notes how many of the core's entries come from lower source
+    cores (packets arrive in source-core order) for the core's tick."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
      counts, _, rng, alive) = net
+    dptr, dsrc, split = direct[1], direct[2], direct[6]
+    immediate = direct[14]
     faulty = config[F_ON] != 0
     plastic = route_prow.size > 0
     if faulty:
         load[:] = 0
+    n_pairs = 0 if first else direct[12].size
+    pair = 0
     for q in range(pend_n[0]):
         key = pend_key[q]
         src = core_of_key[key]
+        pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words,
+                                   ring, prov)
         if faulty:
-            first = tree_ptr[src]
-            for n in range(first, tree_ptr[src + 1]):
+            node0 = tree_ptr[src]
+            for n in range(node0, tree_ptr[src + 1]):
                 par = tree_parent[n]
-                if par >= 0 and not alive[par - first]:
-                    alive[n - first] = False
+                if par >= 0 and not alive[par - node0]:
+                    alive[n - node0] = False
                 else:
-                    alive[n - first] = router_passes(tree_chip[n], config, load, per_chip,
+                    alive[n - node0] = router_passes(tree_chip[n], config, load, per_chip,
                                                      counts, rng)
         start = word_ptr[key]
-        for r in range(route_ptr[key], route_ptr[key + 1]):
+        r_end = route_ptr[key + 1]
+        for r in range(route_ptr[key], r_end):
             length = route_len[r]
             row = start
             start += length
@@ -94,11 +117,13 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
                 counts[N_SPIKES_LOST] += pend_cnt[q]
                 continue
             if immediate[c]:
-                ti_bits = cores[c, C_IDX_BITS] + cores[c, C_TYPE_BITS]
-                dmask = cores[c, C_DELAY_MASK]
+                if r + 2 < r_end:   # (the next row's cells were prefetched a row ago)
+                    _prefetch_cells(route_core[r + 2], start + route_len[r + 1],
+                                    route_len[r + 2], pend_time[q], c_lo, c_hi, immediate,
+                                    cores, words, ring)
+                roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
                 static_row(c, row, length, pend_cnt[q], (pend_time[q] & dmask) << ti_bits,
-                           words, ring, cores[c, C_RING_OFF], ((dmask + 1) << ti_bits) - 1,
-                           prov)
+                           words, ring, roff, ring_mask, prov)
                 continue
             slot = inbox_off[c] + inbox_n[c]
             inbox_row[slot] = row if length > 0 else key
@@ -110,3 +135,38 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             for j in range(dptr[c], dptr[c + 1]):
                 if src < dsrc[j]:
                     split[j] = inbox_n[c]
+    _direct_pairs_below(np.iinfo(np.int64).max, pair, n_pairs, t, c_lo, c_hi, direct, cores,
+                        words, ring, prov)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _prefetch_cells(c, row, length, t_send, c_lo, c_hi, immediate, cores, words, ring):
+    """Prefetch the ring-buffer cells of the row after next if routing adds it (its words
+    come in with the stream of the key's rows): the cells lie anywhere in megabytes of
+    ring buffers, so their cache misses overlap the additions of two rows (full
+    microcircuit: two rows ahead ~5 % faster than one, three no better than two)."""
+    if c < c_lo or c >= c_hi or not immediate[c]:
+        return
+    roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
+    shift = (t_send & dmask) << ti_bits
+    for w in range(row, row + min(length, PREFETCH_CELLS)):
+        prefetch(ring, roff + (((np.int64(words[w]) & 0xFFFF) + shift) & ring_mask))
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words, ring, prov):
+    """Add the rows of last tick's packets of the direct Poisson sources below source core
+    ``src`` (pairs in source order from ``pair`` on) into their immediate target cores
+    among [c_lo, c_hi); returns the next pair."""
+    (_, _, dsrc, dklo, dkhi, dense, _, counts, route_ptr, word_ptr, route_len, route_core,
+     order, pair_core, immediate) = direct
+    while pair < n_pairs and dsrc[order[pair]] < src:
+        j = order[pair]
+        c = pair_core[j]
+        if c_lo <= c < c_hi and immediate[c]:
+            roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
+            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov,
+                        route_ptr, word_ptr, route_len, route_core, counts[(t - 1) & 1], roff,
+                        ring_mask, ((t - 1) & dmask) << ti_bits)
+        pair += 1
+    return pair

@@ -32,6 +32,9 @@ from neuroemu.spinnaker.faults import F_ON, N_SPIKES_LOST, router_passes
 
 # ring-buffer cells of a row prefetched (at most) while routing adds the rows before it
 PREFETCH_CELLS = 64
+# ... when the ring buffers hold at least this many cells (1 MiB, the L2 cache of this
+# machine's cores); smaller ones stay in the cache and the prefetches only cost time
+PREFETCH_MIN_CELLS = 1 << 19
 
 
 @njit(cache=True)
@@ -65,7 +68,7 @@ def count_sent(pend_key, pend_n, core_of_key, sent):
         sent[core_of_key[pend_key[q]]] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
                   route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
                   inbox_time, inbox_prow, inbox_n, net, direct, t, first, c_lo, c_hi, cores,
@@ -88,13 +91,15 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     plastic = route_prow.size > 0
     if faulty:
         load[:] = 0
+    cold = ring.size >= PREFETCH_MIN_CELLS
     n_pairs = 0 if first else direct[12].size
     pair = 0
     for q in range(pend_n[0]):
         key = pend_key[q]
         src = core_of_key[key]
-        pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words,
-                                   ring, prov)
+        if pair < n_pairs:
+            pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores,
+                                       words, ring, prov)
         if faulty:
             node0 = tree_ptr[src]
             for n in range(node0, tree_ptr[src + 1]):
@@ -117,7 +122,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
                 counts[N_SPIKES_LOST] += pend_cnt[q]
                 continue
             if immediate[c]:
-                if r + 2 < r_end:   # (the next row's cells were prefetched a row ago)
+                if cold and r + 2 < r_end:   # (the next row's were prefetched a row ago)
                     _prefetch_cells(route_core[r + 2], start + route_len[r + 1],
                                     route_len[r + 2], pend_time[q], c_lo, c_hi, immediate,
                                     cores, words, ring)

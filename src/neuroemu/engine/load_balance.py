@@ -53,3 +53,23 @@ def initial_bounds(cost, n_groups):
     bounds = np.zeros(n_groups + 1, dtype=np.int64)
     balanced_bounds(cost, n_groups, bounds)
     return bounds
+
+
+@njit(cache=True)
+def spread_group_cycles(cycles, weight, group_cycles, bounds):
+    """Add each group's ``group_cycles[g]`` (work done for its items as a whole, e.g. the
+    routing that adds their synaptic rows, timed once per tick rather than per item) to
+    the ``cycles`` of its items ``[bounds[g], bounds[g + 1])`` in proportion to their
+    ``weight`` (e.g. words added); a group without weight spreads it equally."""
+    for g in range(group_cycles.size):
+        lo, hi = bounds[g], bounds[g + 1]
+        if hi <= lo:
+            continue
+        total = 0
+        for i in range(lo, hi):
+            total += weight[i]
+        for i in range(lo, hi):
+            if total > 0:
+                cycles[i] += np.int64(group_cycles[g] * (weight[i] / total))
+            else:
+                cycles[i] += group_cycles[g] // (hi - lo)

@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from neuroemu.engine.cycles import cycle_counter
-from neuroemu.engine.load_balance import balanced_bounds, initial_bounds
+from neuroemu.engine.load_balance import balanced_bounds, initial_bounds, spread_group_cycles
 from neuroemu.engine.prefetch import prefetch
 
 # the core table and the neuron layout stay importable as kernel.X
@@ -583,7 +583,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     than the work it shares (and much more when the CPUs are busy with other processes).
     Each thread then runs a contiguous group of cores, first of about equal numbers of
     neurons and sources, then, every ``REBALANCE_TICKS`` ticks, of about equal measured
-    cycles. Either way the results are the same bits.
+    cycles (a thread's routing, timed per tick, charged to its cores in proportion to the
+    words routing added into their ring buffers). Either way the results are the same bits.
     """
     n_cores = cores.shape[0]
     st = np.ascontiguousarray(state.T)   # (N_STATE, n_atoms): a variable of a core is a row
@@ -612,6 +613,8 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
             atoms[c] = cores[c, C_HI] - cores[c, C_LO]
     bounds = initial_bounds(atoms, n_groups)
     cycles = np.zeros(n_cores if parallel else 0, dtype=np.int64)
+    row_words = np.zeros(n_cores if parallel else 0, dtype=np.int64)
+    route_cycles = np.zeros(n_groups, dtype=np.int64)
     lanes = np.zeros((n_groups, LANE_ROWS * LANES), dtype=np.uint64)
     route_in_groups = parallel and net[0][F_ON] == 0
     inbox_off = np.ascontiguousarray(cores[:, C_INBOX_OFF])
@@ -626,23 +629,29 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
             route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                           word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
                           inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct, t, first,
-                          0, n_cores, cores, words, ring, prov)
+                          0, n_cores, cores, words, ring, prov, row_words[:0])
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):
                 if route_in_groups:
+                    start = cycle_counter()
                     route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                                   word_ptr, route_core, route_len, route_prow, inbox_row,
                                   inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n, net,
                                   direct, t, first, bounds[g], bounds[g + 1], cores, words,
-                                  ring, prov)
+                                  ring, prov, row_words)
+                    route_cycles[g] += cycle_counter() - start
                 _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
                             ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,
                             lanes[g], cycles)
             if (step + 1) % REBALANCE_TICKS == 0:
+                # routing's cycles go to the cores in proportion to the words it added
+                spread_group_cycles(cycles, row_words, route_cycles, bounds)
                 balanced_bounds(cycles, n_groups, bounds)
                 cycles[:] = 0
+                row_words[:] = 0
+                route_cycles[:] = 0
         else:
             _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
                         prov, sources, poisson_fields, current_sources, stdp_tables, recording,

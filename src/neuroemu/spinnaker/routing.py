@@ -72,7 +72,7 @@ def count_sent(pend_key, pend_n, core_of_key, sent):
 def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
                   route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
                   inbox_time, inbox_prow, inbox_n, net, direct, t, first, c_lo, c_hi, cores,
-                  words, ring, prov):
+                  words, ring, prov, row_words):
     """Queue last tick's packets in the inboxes of the cores their keys reach: a row's
     first word for a neuron core, the key itself for a delay-extension core; the row of an
     immediate core goes straight into its ring buffer (:func:`immediate_cores`), and so do
@@ -80,7 +80,8 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     target cores [c_lo, c_hi) are served, so threads owning different cores may route at
     once on an ideal network; the fault model follows each packet through the routers in
     turn, so a faulty network is routed in one call over all cores. ``direct`` is
-    :func:`delivery_tables`. For each direct source ``dsrc[j]`` of a core that is not
+    :func:`delivery_tables`. With a non-empty ``row_words``, the words routing adds into
+    each core's ring buffer are counted there (the threads' load balancing). For each direct source ``dsrc[j]`` of a core that is not
     immediate, ``split[j]`` notes how many of the core's entries come from lower source
     cores (packets arrive in source-core order) for the core's tick."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
@@ -99,7 +100,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
         src = core_of_key[key]
         if pair < n_pairs:
             pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores,
-                                       words, ring, prov)
+                                       words, ring, prov, row_words)
         if faulty:
             node0 = tree_ptr[src]
             for n in range(node0, tree_ptr[src + 1]):
@@ -129,6 +130,8 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
                 roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
                 static_row(c, row, length, pend_cnt[q], (pend_time[q] & dmask) << ti_bits,
                            words, ring, roff, ring_mask, prov)
+                if row_words.size > 0:
+                    row_words[c] += length * pend_cnt[q]
                 continue
             slot = inbox_off[c] + inbox_n[c]
             inbox_row[slot] = row if length > 0 else key
@@ -141,7 +144,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
                 if src < dsrc[j]:
                     split[j] = inbox_n[c]
     _direct_pairs_below(np.iinfo(np.int64).max, pair, n_pairs, t, c_lo, c_hi, direct, cores,
-                        words, ring, prov)
+                        words, ring, prov, row_words)
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -159,10 +162,12 @@ def _prefetch_cells(c, row, length, t_send, c_lo, c_hi, immediate, cores, words,
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words, ring, prov):
+def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words, ring, prov,
+                        row_words):
     """Add the rows of last tick's packets of the direct Poisson sources below source core
     ``src`` (pairs in source order from ``pair`` on) into their immediate target cores
-    among [c_lo, c_hi); returns the next pair."""
+    among [c_lo, c_hi), counting a word per key into ``row_words`` if it is not empty;
+    returns the next pair."""
     (_, _, dsrc, dklo, dkhi, dense, _, counts, route_ptr, word_ptr, route_len, route_core,
      order, pair_core, immediate) = direct
     while pair < n_pairs and dsrc[order[pair]] < src:
@@ -173,5 +178,7 @@ def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words,
             direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov,
                         route_ptr, word_ptr, route_len, route_core, counts[(t - 1) & 1], roff,
                         ring_mask, ((t - 1) & dmask) << ti_bits)
+            if row_words.size > 0:
+                row_words[c] += dkhi[j] - dklo[j]
         pair += 1
     return pair

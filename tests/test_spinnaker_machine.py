@@ -345,6 +345,21 @@ def test_sdram_rows_blocks_and_ring_buffers(tmp_path):
     sim.end()
 
 
+def test_ring_buffer_of_three_synapse_types(tmp_path):
+    """IF_curr_dual_exp has three synapse types, so two type bits (spec §1.4: the ring
+    holds 2^(delay bits + type bits + index bits) uint16 cells): 1 slot x 4 x 2^6 neurons x
+    2 bytes = 512 bytes of DTCM, not the 256 of two types."""
+    sim.setup(timestep=1.0, mapping_only=True, report_dir=tmp_path)
+    pre = sim.Population(100, sim.SpikeSourcePoisson(rate=10.0), label="pre")
+    post = sim.Population(50, sim.extra_models.IF_curr_dual_exp(), label="post")
+    sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1, delay=1))
+    sim.run(1000)
+    rep = sim.simulator.state.toolchain.machine_stage.last_report
+    core = next(c for c in rep["cores"] if c["population"] == "post")
+    assert core["dtcm"]["ring_buffers"] == 512
+    sim.end()
+
+
 def _run(chip, first, n):
     return [(chip[0], chip[1], p) for p in range(first, first + n)]
 

@@ -27,7 +27,7 @@ DELAY_COUNTER_MAX = 255
 def ring_geometry(cores, c):
     """``(ring_off, ti_bits, delay_mask, ring_mask)`` of neuron core ``c``: its ring buffer
     starts at ``ring_off``; cell ``((t & delay_mask) << ti_bits) + (type << idx_bits) +
-    atom`` (spec §4.1), ``ring_mask`` wraps a cell index inside the ring."""
+    atom`` (spec §1.4), ``ring_mask`` wraps a cell index inside the ring."""
     ti_bits = cores[c, C_IDX_BITS] + cores[c, C_TYPE_BITS]
     dmask = cores[c, C_DELAY_MASK]
     return cores[c, C_RING_OFF], ti_bits, dmask, ((dmask + 1) << ti_bits) - 1

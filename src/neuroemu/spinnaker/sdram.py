@@ -180,7 +180,8 @@ def core_memory(program, graph: CoreGraph, vertex: np.ndarray,
     stages, slots = cores[delay, kernel.C_STAGES], cores[delay, kernel.C_SLOTS]
     out["delay_params"][delay] = WORD * (DELAY_HEADER_WORDS + stages * slots *
                                          _bitfield_words(n_atoms[delay]))
-    ring_entries = (cores[:, kernel.C_DELAY_MASK] + 1) << (cores[:, kernel.C_IDX_BITS] + 1)
+    ring_entries = (cores[:, kernel.C_DELAY_MASK] + 1) << (cores[:, kernel.C_IDX_BITS]
+                                                         + cores[:, kernel.C_TYPE_BITS])
     out["ring_buffers"][neuron] = 2 * ring_entries[neuron]
     out["neuron_state"][neuron] = WORD * words[neuron] * n_atoms[neuron]
     out["neuron_state"][delay] = WORD * stages * slots * _bitfield_words(n_atoms[delay])

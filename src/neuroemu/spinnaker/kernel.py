@@ -168,8 +168,8 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
     direct Poisson sources (``direct``, :mod:`neuroemu.spinnaker.direct_delivery`; none on
     the ``first`` tick of a run) into the ring buffer, then the neuron update
     (:mod:`neuroemu.spinnaker.neuron_update`) on the transposed state ``st`` and constants
-    ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores (hence the tuples): a call passing
-    its ~50 arrays costs more than a small core's update."""
+    ``pr``; ``work`` is :func:`_work_arrays`. Inlined into the loop over cores (hence the
+    tuples): a call passing its ~50 arrays costs more than a small core's update."""
     inbox_n = inbox[5]
     out_key, out_cnt, out_n = outbox
     cs_ptr, cs_inst, cs_i, cs_f, cs_kiss, step_tick, step_amp = current_sources

@@ -10,8 +10,9 @@ buffer between routing and its tick, so the ring buffer and the saturation count
 same bits. The packets of a direct Poisson source (:mod:`.direct_delivery`) go in at the
 place of their source core among the routed ones, as the core's tick would add them. A
 key's rows lie one after another, in target-core order, so routing a packet reads its
-rows as one stream; the ring-buffer cells of the next row are prefetched meanwhile (full
-microcircuit: 6.9 s -> 5.4 s per simulated second; VA COBA: 0.118 s -> 0.108 s). Not for
+rows as one stream; the ring-buffer cells of the row after next are prefetched meanwhile
+(full microcircuit, 2 threads, quiet machine: 6.2-7.4 s -> 5.3-5.5 s per simulated
+second; VA COBA, which had no direct sources: 0.118 s -> 0.108 s). Not for
 cores with plastic rows: their order with respect to the core's STDP post events matters.
 """
 
@@ -81,19 +82,19 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     once on an ideal network; the fault model follows each packet through the routers in
     turn, so a faulty network is routed in one call over all cores. ``direct`` is
     :func:`delivery_tables`. With a non-empty ``row_words``, the words routing adds into
-    each core's ring buffer are counted there (the threads' load balancing). For each direct source ``dsrc[j]`` of a core that is not
-    immediate, ``split[j]`` notes how many of the core's entries come from lower source
-    cores (packets arrive in source-core order) for the core's tick."""
+    each core's ring buffer are counted there (the threads' load balancing). For each
+    direct source ``dsrc[j]`` of a core that is not immediate, ``split[j]`` notes how many
+    of the core's entries come from lower source cores (packets arrive in source-core
+    order) for the core's tick."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
      counts, _, rng, alive) = net
-    dptr, dsrc, split = direct[1], direct[2], direct[6]
-    immediate = direct[14]
+    _, dptr, dsrc, _, _, _, split, _, _, _, _, _, order, _, immediate = direct
     faulty = config[F_ON] != 0
     plastic = route_prow.size > 0
     if faulty:
         load[:] = 0
     cold = ring.size >= PREFETCH_MIN_CELLS
-    n_pairs = 0 if first else direct[12].size
+    n_pairs = 0 if first else order.size
     pair = 0
     for q in range(pend_n[0]):
         key = pend_key[q]

@@ -186,7 +186,7 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
     # of a direct Poisson source sent last tick go where routing would have queued them,
     # after the entries from lower source cores (split)
     _, dptr, dsrc, dklo, dkhi, dense, split, counts, route_ptr, word_ptr, route_len, \
-        route_core, _, _, immediate = direct
+        route_core, _, _, immediate, _ = direct
     n_in = inbox_n[c]
     done = 0
     if not first and not immediate[c]:   # (routing adds an immediate core's)

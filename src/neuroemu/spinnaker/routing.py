@@ -22,7 +22,12 @@ import numpy as np
 from numba import njit
 
 from neuroemu.engine.prefetch import prefetch
-from neuroemu.spinnaker.core_table import C_KIND, C_STDP, NEURON_CORE, ring_geometry
+from neuroemu.spinnaker.core_table import (
+    C_KIND,
+    C_STDP,
+    NEURON_CORE,
+    ring_geometries,
+)
 from neuroemu.spinnaker.direct_delivery import (
     direct_rows,
     direct_sources,
@@ -54,12 +59,12 @@ def delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_pro
     """The ``direct`` tuple that :func:`route_packets` and the cores' ticks take: the
     direct Poisson sources of :func:`~neuroemu.spinnaker.direct_delivery.direct_sources`,
     ``route_ptr, word_ptr, route_len, route_core``, their pairs of
-    :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, and
-    :func:`immediate_cores`."""
+    :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, :func:`immediate_cores`
+    and the cores' :func:`~neuroemu.spinnaker.core_table.ring_geometries`."""
     pairs = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
                            rec_spike_col, n_poisson_atoms)
     return pairs + (route_ptr, word_ptr, route_len, route_core) + pairs_by_source(
-        pairs[1], pairs[2]) + (immediate_cores(cores),)
+        pairs[1], pairs[2]) + (immediate_cores(cores), ring_geometries(cores))
 
 
 @njit(cache=True)
@@ -88,7 +93,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     order) for the core's tick."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
      counts, _, rng, alive) = net
-    _, dptr, dsrc, _, _, _, split, _, _, _, _, _, order, _, immediate = direct
+    _, dptr, dsrc, _, _, _, split, _, _, _, _, _, order, _, immediate, geometry = direct
     faulty = config[F_ON] != 0
     plastic = route_prow.size > 0
     if faulty:
@@ -98,6 +103,8 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     pair = 0
     for q in range(pend_n[0]):
         key = pend_key[q]
+        cnt = pend_cnt[q]
+        t_send = pend_time[q]
         src = core_of_key[key]
         if pair < n_pairs:
             pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores,
@@ -121,24 +128,23 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             if c < c_lo or c >= c_hi:
                 continue
             if faulty and not alive[route_node[r] - tree_ptr[src]]:
-                counts[N_SPIKES_LOST] += pend_cnt[q]
+                counts[N_SPIKES_LOST] += cnt
                 continue
             if immediate[c]:
                 if cold and r + 2 < r_end:   # (the next row's were prefetched a row ago)
                     _prefetch_cells(route_core[r + 2], start + route_len[r + 1],
-                                    route_len[r + 2], pend_time[q], c_lo, c_hi, immediate,
-                                    cores, words, ring)
-                roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
-                static_row(c, row, length, pend_cnt[q], (pend_time[q] & dmask) << ti_bits,
-                           words, ring, roff, ring_mask, prov)
+                                    route_len[r + 2], t_send, c_lo, c_hi, immediate,
+                                    geometry, words, ring)
+                static_row(c, row, length, cnt, (t_send & geometry[c, 2]) << geometry[c, 1],
+                           words, ring, geometry[c, 0], geometry[c, 3], prov)
                 if row_words.size > 0:
-                    row_words[c] += length * pend_cnt[q]
+                    row_words[c] += length * cnt
                 continue
             slot = inbox_off[c] + inbox_n[c]
             inbox_row[slot] = row if length > 0 else key
             inbox_len[slot] = length
-            inbox_cnt[slot] = pend_cnt[q]
-            inbox_time[slot] = pend_time[q]
+            inbox_cnt[slot] = cnt
+            inbox_time[slot] = t_send
             inbox_prow[slot] = route_prow[r] if plastic else -1
             inbox_n[c] += 1
             for j in range(dptr[c], dptr[c + 1]):
@@ -149,17 +155,18 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _prefetch_cells(c, row, length, t_send, c_lo, c_hi, immediate, cores, words, ring):
+def _prefetch_cells(c, row, length, t_send, c_lo, c_hi, immediate, geometry, words, ring):
     """Prefetch the ring-buffer cells of the row after next if routing adds it (its words
     come in with the stream of the key's rows): the cells lie anywhere in megabytes of
     ring buffers, so their cache misses overlap the additions of two rows (full
     microcircuit: two rows ahead ~5 % faster than one, three no better than two)."""
     if c < c_lo or c >= c_hi or not immediate[c]:
         return
-    roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
-    shift = (t_send & dmask) << ti_bits
-    for w in range(row, row + min(length, PREFETCH_CELLS)):
-        prefetch(ring, roff + (((np.int64(words[w]) & 0xFFFF) + shift) & ring_mask))
+    base = np.uint64(geometry[c, 0])
+    shift = np.uint64((t_send & geometry[c, 2]) << geometry[c, 1])
+    mask = np.uint64(geometry[c, 3])
+    for w in range(np.uint64(row), np.uint64(row) + np.uint64(min(length, PREFETCH_CELLS))):
+        prefetch(ring, base + (((np.uint64(words[w]) & np.uint64(0xFFFF)) + shift) & mask))
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -170,12 +177,13 @@ def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words,
     among [c_lo, c_hi), counting a word per key into ``row_words`` if it is not empty;
     returns the next pair."""
     (_, _, dsrc, dklo, dkhi, dense, _, counts, route_ptr, word_ptr, route_len, route_core,
-     order, pair_core, immediate) = direct
+     order, pair_core, immediate, geometry) = direct
     while pair < n_pairs and dsrc[order[pair]] < src:
         j = order[pair]
         c = pair_core[j]
         if c_lo <= c < c_hi and immediate[c]:
-            roff, ti_bits, dmask, ring_mask = ring_geometry(cores, c)
+            roff, ti_bits, dmask, ring_mask = geometry[c, 0], geometry[c, 1], geometry[c, 2], \
+                geometry[c, 3]
             direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov,
                         route_ptr, word_ptr, route_len, route_core, counts[(t - 1) & 1], roff,
                         ring_mask, ((t - 1) & dmask) << ti_bits)

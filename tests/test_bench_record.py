@@ -191,3 +191,39 @@ def test_synapse_storage_of_an_emulated_spinnaker_run(tmp_path):
     assert values["synapse_storage"]["units"] == "B/synapse"
     assert math.isclose(values["synapse_storage"]["value"], (800 + 60 + 16 * 31) / 200)
     sim.end()
+
+
+def test_simulation_time_of_an_emulated_spinnaker_run(tmp_path):
+    """A neuroemu run() maps the network the first time and then simulates it: the record
+    keeps the machine loop's own time (the report's ``simulation`` stage) and its real-time
+    factor beside run_time, which holds both."""
+    import pyNN.neuroemu_spinnaker as sim
+
+    run = TaskRun("M", "t", "neuroemu_spinnaker")
+    run.backend = sim
+    sim.setup(timestep=0.1, report_dir=tmp_path)
+    pop = sim.Population(30, sim.IF_curr_exp(i_offset=1.0))
+    pop.record("spikes")
+    with run.timed("run_time"):
+        sim.run(50.0)
+    run.add_run_performance(sim_duration_ms=50.0, synaptic_events=None)
+    values = {r["name"]: r for r in run.record()["results"]}
+    report = sim.simulator.state.toolchain.machine_stage.last_report
+    simulation = values["simulation_time"]["value"]
+    assert simulation == report["timings_s"]["simulation"]
+    assert 0 < simulation < values["run_time"]["value"]
+    assert values["simulation_time"]["units"] == "s"
+    assert math.isclose(values["simulation_real_time_factor"]["value"], simulation / 0.05)
+    sim.end()
+
+
+def test_no_simulation_time_without_a_toolchain_that_reports_it():
+    """A backend that does not report its loop's time (PyNN's NEST, Brian2) gets only
+    run_time and real_time_factor."""
+    run = TaskRun("M", "t", "other")
+    run.backend = None
+    run.performance("run_time", 2.0, "time", "s")
+    run.add_run_performance(sim_duration_ms=1000.0, synaptic_events=None)
+    names = {r["name"] for r in run.record()["results"]}
+    assert {"run_time", "real_time_factor"} <= names
+    assert not names & {"simulation_time", "simulation_real_time_factor"}

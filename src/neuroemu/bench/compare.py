@@ -124,7 +124,8 @@ def markdown(comps: list[dict]) -> str:
 
 #: the performance results of the overview table, with their column titles
 OVERVIEW = (("setup_time", "setup"), ("run_time", "run"), ("real_time_factor", "RTF"),
-            ("peak_memory", "peak memory"), ("synaptic_events_per_s", "syn. events/s"))
+            ("simulation_real_time_factor", "simulation RTF"), ("peak_memory", "peak memory"),
+            ("synaptic_events_per_s", "syn. events/s"))
 
 
 def overview(comps: list[dict]) -> str:

@@ -121,10 +121,18 @@ class TaskRun:
 
         Needs a ``run_time`` result; ``synaptic_events`` is the number of spike deliveries
         to synapses during the run (see :func:`neuroemu.bench.measures.synaptic_events`),
-        None for a network without synapses.
+        None for a network without synapses. Where the backend reports the time of its
+        simulation loop alone (a neuroemu machine, whose ``run()`` also maps the network
+        the first time), that time and its real-time factor are recorded too, as
+        ``simulation_time`` and ``simulation_real_time_factor``.
         """
         run_time = self.time_of("run_time")
         self.performance("real_time_factor", run_time / (sim_duration_ms / 1000.0), "ratio")
+        simulation = self.simulation_time()
+        if simulation is not None:
+            self.performance("simulation_time", simulation, "time", "s")
+            self.performance("simulation_real_time_factor",
+                             simulation / (sim_duration_ms / 1000.0), "ratio")
         if synaptic_events is not None:
             self.performance("synaptic_events", synaptic_events, "count")
         if synaptic_events is not None and run_time > 0:
@@ -138,8 +146,16 @@ class TaskRun:
     def synapse_storage(self) -> float | None:
         """Bytes the emulated machine keeps per synapse (a neuroemu toolchain's
         ``synapse_storage()``), None for other backends or before a run."""
+        return self._toolchain_measure("synapse_storage")
+
+    def simulation_time(self) -> float | None:
+        """Seconds of the last run's simulation loop (a neuroemu toolchain's
+        ``simulation_time()``), None for backends that do not report it."""
+        return self._toolchain_measure("simulation_time")
+
+    def _toolchain_measure(self, name: str) -> float | None:
         state = getattr(getattr(self.backend, "simulator", None), "state", None)
-        measure = getattr(getattr(state, "toolchain", None), "synapse_storage", None)
+        measure = getattr(getattr(state, "toolchain", None), name, None)
         return measure() if callable(measure) else None
 
     def record(self) -> dict:

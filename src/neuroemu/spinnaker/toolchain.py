@@ -176,6 +176,14 @@ class SpiNNakerToolchain:
             return pl.delays() * self.state.dt
         return np.asarray(projection._values[name], dtype=float)
 
+    def simulation_time(self) -> float | None:
+        """Wall-clock seconds the last ``run()`` spent in the machine loop (its
+        ``simulation`` stage, without mapping), None before a simulated run."""
+        report = self.machine_stage.last_report
+        if report is None:
+            return None
+        return report["timings_s"].get("simulation")
+
     def synapse_storage(self) -> float | None:
         """Bytes per synapse of the synaptic rows (words, row table, key pointers) of the
         last machine program; None before the first run or without synapses."""

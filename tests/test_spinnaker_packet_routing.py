@@ -108,9 +108,8 @@ def test_rows_of_routed_packets_are_the_literal_additions(routes, data):
     direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, no_plastic,
                              net, np.full(len(routes), -1, np.int64), 1)
     route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
-                  route_core, route_len, no_plastic, *inbox, net, direct, 1, False,
-                  np.zeros(n_cores, np.int64), -1, cores, words, ring, prov,
-                  np.zeros(0, np.int64))
+                  route_core, route_len, no_plastic, *inbox, net, direct, 1, False, 0,
+                  n_cores, cores, words, ring, prov, np.zeros(0, np.int64))
     ring_ref, saturated_ref, delay_ref = _reference(keys, rows, packets)
     assert ring.tolist() == ring_ref
     assert prov[:N_NEURON_CORES, kernel.PROV_SATURATED].tolist() == saturated_ref

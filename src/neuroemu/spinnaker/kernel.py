@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from neuroemu.engine.cycles import cycle_counter
-from neuroemu.engine.load_balance import deal_groups, initial_groups, spread_group_cycles
+from neuroemu.engine.load_balance import balanced_bounds, initial_bounds, spread_group_cycles
 from neuroemu.engine.prefetch import prefetch
 
 # the core table and the neuron layout stay importable as kernel.X
@@ -344,13 +344,16 @@ def _busy_history(cores, hist):
 
 @njit(cache=True)
 def _lane_cores(cores, slice_bounds, exp_minus_lambda):
-    """``(lane_eml, lane_core)``: per Poisson core its :func:`lane_thresholds` value, and
-    per machine core whether it is a Poisson core that can draw in lanes."""
+    """``(lane_eml, lane_cores)``: per Poisson core its :func:`lane_thresholds` value, and
+    the machine cores (ascending) of the Poisson cores that can draw in lanes."""
     lane_eml = lane_thresholds(slice_bounds, exp_minus_lambda)
-    lane_core = np.zeros(cores.shape[0], dtype=np.bool_)
+    n = 0
+    lane_cores = np.empty(cores.shape[0], dtype=np.int64)
     for c in range(cores.shape[0]):
-        lane_core[c] = cores[c, C_KIND] == POISSON_CORE and lane_eml[cores[c, C_SUB]] != 0
-    return lane_eml, lane_core
+        if cores[c, C_KIND] == POISSON_CORE and lane_eml[cores[c, C_SUB]] != 0:
+            lane_cores[n] = c
+            n += 1
+    return lane_eml, lane_cores[:n]
 
 
 @njit(cache=True)
@@ -396,16 +399,17 @@ def _in_lanes(c, t, cores, lane_eml, windows):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _lane_pass(group, t, to_direct, last, cores, lane_core, lane_eml, windows, is_direct,
+def _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores, lane_eml, windows, is_direct,
                slice_bounds, kiss_state, counts, lanes):
-    """This tick's counts of the lane cores among the cores ``group`` whose counts go to
+    """This tick's counts of the lane cores among [c_from, c_to) whose counts go to
     ``counts``: direct Poisson cores (``to_direct``, not on the ``last`` tick) or the others;
     LANES at a time. Returns the number of cores drawn."""
     n_used = 0
     n_cores = 0
-    for c in group:
-        if not lane_core[c] or (is_direct[c] and not last) != to_direct or not _in_lanes(
-                c, t, cores, lane_eml, windows):
+    for j in range(np.searchsorted(lane_cores, c_from), np.searchsorted(lane_cores, c_to)):
+        c = lane_cores[j]
+        if (is_direct[c] and not last) != to_direct or not _in_lanes(c, t, cores, lane_eml,
+                                                                      windows):
             continue
         sub = cores[c, C_SUB]
         n_used = add_lane(lanes, n_used, sub, slice_bounds[sub],
@@ -462,10 +466,10 @@ def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, drawn, se
 
 
 @njit(cache=True, _nrt=False)
-def _cores_tick(group, t, first, last, cores, st, pr, words, ring, inbox, outbox, prov,
+def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox, outbox, prov,
                 sources, poisson_fields, current_sources, stdp_tables, recording, work, direct,
                 sent, lanes, cycles):
-    """The tick of the cores ``group`` (ascending), each by its kind; a core touches only its own
+    """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
     state, so cores may run in any order or in parallel. (One call for many cores: a call
     passing this many arrays costs about as much as a small core's update.) ``first`` and
     ``last``: first and last tick of the run (direct Poisson cores send normally on the
@@ -475,25 +479,26 @@ def _cores_tick(group, t, first, last, cores, st, pr, words, ring, inbox, outbox
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
     (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, flags, row0, win_lo,
-     win_hi, lane_eml, lane_core) = sources
+     win_hi, lane_eml, lane_cores) = sources
     windows = (win_lo, win_hi)
     is_direct, counts = direct[0], direct[7]
     timed = cycles.size > 0
-    if lane_core.any():
+    if lane_cores.size > 0:
         start = cycle_counter() if timed else 0
         n_drawn = 0
         for to_direct in (True, False):
-            n_drawn += _lane_pass(group, t, to_direct, last, cores, lane_core,
+            n_drawn += _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores,
                                   lane_eml, windows, is_direct, poisson_fields[0],
                                   poisson_fields[8],
                                   counts[t & 1] if to_direct else poisson_counts, lanes)
         if timed and n_drawn > 0:
             # the lanes' cycles, shared equally among the cores they drew
             share = (cycle_counter() - start) // n_drawn
-            for c in group:
-                if lane_core[c] and _in_lanes(c, t, cores, lane_eml, windows):
-                    cycles[c] += share
-    for c in group:
+            for j in range(np.searchsorted(lane_cores, c_from),
+                           np.searchsorted(lane_cores, c_to)):
+                if _in_lanes(lane_cores[j], t, cores, lane_eml, windows):
+                    cycles[lane_cores[j]] += share
+    for c in range(c_from, c_to):
         start = cycle_counter() if timed else 0
         kind = cores[c, C_KIND]
         if kind == NEURON_CORE:
@@ -606,8 +611,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     for c in range(n_cores):
         if cores[c, C_KIND] != DELAY_CORE:
             atoms[c] = cores[c, C_HI] - cores[c, C_LO]
-    owner, members, group_ptr = initial_groups(atoms, n_groups)
-    all_cores = np.arange(n_cores)
+    bounds = initial_bounds(atoms, n_groups)
     cycles = np.zeros(n_cores if parallel else 0, dtype=np.int64)
     row_words = np.zeros(n_cores if parallel else 0, dtype=np.int64)
     route_cycles = np.zeros(n_groups, dtype=np.int64)
@@ -625,7 +629,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
             route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                           word_ptr, route_core, route_len, route_prow, inbox_row, inbox_len,
                           inbox_cnt, inbox_time, inbox_prow, inbox_n, net, direct, t, first,
-                          owner, -1, cores, words, ring, prov, row_words[:0])
+                          0, n_cores, cores, words, ring, prov, row_words[:0])
         # 2. every core does its tick
         if parallel:
             for g in prange(n_groups):
@@ -634,22 +638,22 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                     route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr,
                                   word_ptr, route_core, route_len, route_prow, inbox_row,
                                   inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n, net,
-                                  direct, t, first, owner, g, cores, words, ring, prov,
-                                  row_words)
+                                  direct, t, first, bounds[g], bounds[g + 1], cores, words,
+                                  ring, prov, row_words)
                     route_cycles[g] += cycle_counter() - start
-                _cores_tick(members[group_ptr[g]:group_ptr[g + 1]], t, first, last, cores, st,
-                            pr, words, ring, inbox, outbox, prov, sources, poisson_fields,
+                _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
+                            ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,
                             lanes[g], cycles)
             if (step + 1) % REBALANCE_TICKS == 0:
                 # routing's cycles go to the cores in proportion to the words it added
-                spread_group_cycles(cycles, row_words, route_cycles, owner)
-                deal_groups(cycles, n_groups, owner, members, group_ptr)
+                spread_group_cycles(cycles, row_words, route_cycles, bounds)
+                balanced_bounds(cycles, n_groups, bounds)
                 cycles[:] = 0
                 row_words[:] = 0
                 route_cycles[:] = 0
         else:
-            _cores_tick(all_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
+            _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
                         prov, sources, poisson_fields, current_sources, stdp_tables, recording,
                         work, direct, sent, lanes[0], cycles)
         pend_n[0] = 0

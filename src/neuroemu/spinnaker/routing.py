@@ -77,16 +77,15 @@ def count_sent(pend_key, pend_n, core_of_key, sent):
 @njit(cache=True, _nrt=False)
 def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
                   route_core, route_len, route_prow, inbox_row, inbox_len, inbox_cnt,
-                  inbox_time, inbox_prow, inbox_n, net, direct, t, first, owner, group, cores,
+                  inbox_time, inbox_prow, inbox_n, net, direct, t, first, c_lo, c_hi, cores,
                   words, ring, prov, row_words):
     """Queue last tick's packets in the inboxes of the cores their keys reach: a row's
     first word for a neuron core, the key itself for a delay-extension core; the row of an
     immediate core goes straight into its ring buffer (:func:`immediate_cores`), and so do
     the rows of its direct Poisson sources, except on the ``first`` tick of a run. Only
-    the target cores of ``group`` are served (``owner[c] == group``; all if ``group`` < 0),
-    so threads owning different cores may route at once on an ideal network; the fault
-    model follows each packet through the routers in turn, so a faulty network is routed
-    in one call over all cores. ``direct`` is
+    target cores [c_lo, c_hi) are served, so threads owning different cores may route at
+    once on an ideal network; the fault model follows each packet through the routers in
+    turn, so a faulty network is routed in one call over all cores. ``direct`` is
     :func:`delivery_tables`. With a non-empty ``row_words``, the words routing adds into
     each core's ring buffer are counted there (the threads' load balancing). For each
     direct source ``dsrc[j]`` of a core that is not immediate, ``split[j]`` notes how many
@@ -108,7 +107,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
         t_send = pend_time[q]
         src = core_of_key[key]
         if pair < n_pairs:
-            pair = _direct_pairs_below(src, pair, n_pairs, t, owner, group, direct, cores,
+            pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores,
                                        words, ring, prov, row_words)
         if faulty:
             node0 = tree_ptr[src]
@@ -126,7 +125,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             row = start
             start += length
             c = route_core[r]
-            if group >= 0 and owner[c] != group:
+            if c < c_lo or c >= c_hi:
                 continue
             if faulty and not alive[route_node[r] - tree_ptr[src]]:
                 counts[N_SPIKES_LOST] += cnt
@@ -134,7 +133,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             if immediate[c]:
                 if cold and r + 2 < r_end:   # (the next row's were prefetched a row ago)
                     _prefetch_cells(route_core[r + 2], start + route_len[r + 1],
-                                    route_len[r + 2], t_send, owner, group, immediate,
+                                    route_len[r + 2], t_send, c_lo, c_hi, immediate,
                                     geometry, words, ring)
                 static_row(c, row, length, cnt, (t_send & geometry[c, 2]) << geometry[c, 1],
                            words, ring, geometry[c, 0], geometry[c, 3], prov)
@@ -151,17 +150,17 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             for j in range(dptr[c], dptr[c + 1]):
                 if src < dsrc[j]:
                     split[j] = inbox_n[c]
-    _direct_pairs_below(np.iinfo(np.int64).max, pair, n_pairs, t, owner, group, direct, cores,
+    _direct_pairs_below(np.iinfo(np.int64).max, pair, n_pairs, t, c_lo, c_hi, direct, cores,
                         words, ring, prov, row_words)
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _prefetch_cells(c, row, length, t_send, owner, group, immediate, geometry, words, ring):
+def _prefetch_cells(c, row, length, t_send, c_lo, c_hi, immediate, geometry, words, ring):
     """Prefetch the ring-buffer cells of the row after next if routing adds it (its words
     come in with the stream of the key's rows): the cells lie anywhere in megabytes of
     ring buffers, so their cache misses overlap the additions of two rows (full
     microcircuit: two rows ahead ~5 % faster than one, three no better than two)."""
-    if (group >= 0 and owner[c] != group) or not immediate[c]:
+    if c < c_lo or c >= c_hi or not immediate[c]:
         return
     base = np.uint64(geometry[c, 0])
     shift = np.uint64((t_send & geometry[c, 2]) << geometry[c, 1])
@@ -171,18 +170,18 @@ def _prefetch_cells(c, row, length, t_send, owner, group, immediate, geometry, w
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _direct_pairs_below(src, pair, n_pairs, t, owner, group, direct, cores, words, ring, prov,
+def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words, ring, prov,
                         row_words):
     """Add the rows of last tick's packets of the direct Poisson sources below source core
     ``src`` (pairs in source order from ``pair`` on) into their immediate target cores
-    of ``group`` (all if < 0), counting a word per key into ``row_words`` if it is not empty;
+    among [c_lo, c_hi), counting a word per key into ``row_words`` if it is not empty;
     returns the next pair."""
     (_, _, dsrc, dklo, dkhi, dense, _, counts, route_ptr, word_ptr, route_len, route_core,
      order, pair_core, immediate, geometry) = direct
     while pair < n_pairs and dsrc[order[pair]] < src:
         j = order[pair]
         c = pair_core[j]
-        if (group < 0 or owner[c] == group) and immediate[c]:
+        if c_lo <= c < c_hi and immediate[c]:
             roff, ti_bits, dmask, ring_mask = geometry[c, 0], geometry[c, 1], geometry[c, 2], \
                 geometry[c, 3]
             direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov,

@@ -118,3 +118,22 @@ def test_rows_of_routed_packets_are_the_literal_additions(routes, data):
     at = slice(inbox_off[DELAY], inbox_off[DELAY] + inbox_n[DELAY])
     assert list(zip(inbox_row[at].tolist(), inbox_cnt[at].tolist(),
                     inbox_time[at].tolist())) == delay_ref
+
+
+def test_ring_geometry_table():
+    """Spec §1.4: a neuron core's ring buffer has 2^(index + type + delay bits) cells, cell
+    ((t & delay_mask) << (index + type bits)) + (type << index bits) + atom. The compact
+    table routing reads holds (offset, index + type bits, delay mask, cells - 1) for each
+    neuron core and zeros for the others: 256 atoms (8 bits), 2 types (1 bit), 16 delay
+    slots (mask 15) give 2^13 cells, mask 8191."""
+    from neuroemu.spinnaker.core_table import ring_geometries
+
+    cores = np.zeros((3, kernel.N_CORE_COLS), dtype=np.int64)
+    cores[0, [kernel.C_KIND, kernel.C_RING_OFF, kernel.C_IDX_BITS, kernel.C_TYPE_BITS,
+              kernel.C_DELAY_MASK]] = [kernel.NEURON_CORE, 4096, 8, 1, 15]
+    cores[1, [kernel.C_KIND, kernel.C_IDX_BITS, kernel.C_DELAY_MASK]] = [
+        kernel.POISSON_CORE, 9, 31]
+    cores[2, [kernel.C_KIND, kernel.C_RING_OFF, kernel.C_IDX_BITS, kernel.C_TYPE_BITS,
+              kernel.C_DELAY_MASK]] = [kernel.NEURON_CORE, 12288, 6, 2, 31]
+    assert ring_geometries(cores).tolist() == [[4096, 9, 15, 8191], [0, 0, 0, 0],
+                                               [12288, 8, 31, 8191]]

@@ -149,3 +149,27 @@ def test_reset_reproduces_first_run():
     assert again_e == first_e
     assert again_i == first_i
     assert np.array_equal(again_v, first_v)
+
+
+def test_lanes_of_a_late_group_drawn_by_an_early_one(monkeypatch):
+    """Poisson lane batches go to whichever thread is free (kernel._lane_pool): with two
+    groups of cores but one worker thread, the first group draws its own batches and then
+    the second group's, which finds none left; the result is the serial loop's."""
+    import numba
+
+    from neuroemu.spinnaker import kernel
+
+    serial = _in_process([100])
+    default_run_ticks = kernel.run_ticks
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    monkeypatch.setattr(kernel, "run_ticks",
+                        lambda *args, **kw: default_run_ticks(*args, 0, n_threads=2))
+    try:
+        stolen = _in_process([100])
+    finally:
+        numba.set_num_threads(threads)
+    assert sum(len(t) for t in serial[0]) > 10
+    assert stolen[0] == serial[0]
+    assert stolen[1] == serial[1]
+    assert np.array_equal(stolen[2], serial[2])

@@ -14,7 +14,9 @@ Per tick (spec §1.3, §1.4):
      slot of this tick into the synaptic state, update every neuron (s16.15,
      :mod:`neuroemu.spinnaker.neuron_update`), emit spikes;
    * Poisson core: KISS64-driven spike counts (multi-spike packets), several cores at once
-     in SIMD lanes where they can (:mod:`neuroemu.spinnaker.knuth_lanes`);
+     in SIMD lanes where they can (:mod:`neuroemu.spinnaker.knuth_lanes`); a thread draws
+     its own group's lanes after its other cores, then the lanes other groups have not
+     started (:func:`_lane_pool`), so a tick waits less for its slowest group;
    * spike-array core: the spikes scheduled for this tick;
    * delay-extension core: remember incoming spikes, re-send them on stage keys after
      ``stage * slots`` ticks;
@@ -38,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from neuroemu.engine.atomics import fetch_add
 from neuroemu.engine.cycles import cycle_counter
 from neuroemu.engine.load_balance import balanced_bounds, initial_bounds, spread_group_cycles
 from neuroemu.engine.prefetch import prefetch
@@ -399,31 +402,6 @@ def _in_lanes(c, t, cores, lane_eml, windows):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores, lane_eml, windows, is_direct,
-               slice_bounds, kiss_state, counts, lanes):
-    """This tick's counts of the lane cores among [c_from, c_to) whose counts go to
-    ``counts``: direct Poisson cores (``to_direct``, not on the ``last`` tick) or the others;
-    LANES at a time. Returns the number of cores drawn."""
-    n_used = 0
-    n_cores = 0
-    for j in range(np.searchsorted(lane_cores, c_from), np.searchsorted(lane_cores, c_to)):
-        c = lane_cores[j]
-        if (is_direct[c] and not last) != to_direct or not _in_lanes(c, t, cores, lane_eml,
-                                                                      windows):
-            continue
-        sub = cores[c, C_SUB]
-        n_used = add_lane(lanes, n_used, sub, slice_bounds[sub],
-                          slice_bounds[sub + 1] - slice_bounds[sub], lane_eml[sub], kiss_state)
-        n_cores += 1
-        if n_used == LANES:
-            draw_lanes(lanes, n_used, counts, kiss_state)
-            n_used = 0
-    if n_used > 0:
-        draw_lanes(lanes, n_used, counts, kiss_state)
-    return n_cores
-
-
-@njit(cache=True, _nrt=False, inline="always")
 def _poisson_counts(c, t, cores, poisson_fields, windows, counts, drawn):
     """This tick's KISS64 spike counts of Poisson core ``c`` into ``counts`` (already there
     if ``drawn`` in a lane); returns the number of packets. Inside the core's
@@ -465,39 +443,98 @@ def _direct_poisson_core(c, t, cores, poisson_fields, windows, counts, drawn, se
     prov[c, PROV_SPIKES] += n_out
 
 
+@njit(cache=True, _nrt=False, inline="always")
+def _lane_batch(j_from, j_to, t, last, cores, sources, poisson_fields, direct, outbox, sent,
+                prov, lanes, cycles):
+    """This tick of the Poisson cores ``lane_cores[j_from:j_to]`` (at most LANES) that draw
+    in lanes now (:mod:`.knuth_lanes`): the direct ones' counts (not on the ``last`` tick)
+    and the others' are drawn apart, as they go to different buffers; then each core counts
+    its packets. With a non-empty ``cycles``, the batch's cycles are shared among its
+    cores."""
+    out_key, out_cnt, out_n = outbox
+    poisson_counts, lane_eml, lane_cores = sources[5], sources[10], sources[11]
+    windows = (sources[8], sources[9])
+    is_direct, counts = direct[0], direct[7]
+    slice_bounds, kiss_state = poisson_fields[0], poisson_fields[8]
+    start = cycle_counter() if cycles.size > 0 else 0
+    n_drawn = 0
+    for to_direct in (True, False):
+        n_used = 0
+        for j in range(j_from, j_to):
+            c = lane_cores[j]
+            if (is_direct[c] and not last) == to_direct and _in_lanes(c, t, cores, lane_eml,
+                                                                       windows):
+                sub = cores[c, C_SUB]
+                n_used = add_lane(lanes, n_used, sub, slice_bounds[sub],
+                                  slice_bounds[sub + 1] - slice_bounds[sub], lane_eml[sub],
+                                  kiss_state)
+        if n_used > 0:
+            draw_lanes(lanes, n_used, counts[t & 1] if to_direct else poisson_counts,
+                       kiss_state)
+            n_drawn += n_used
+    for j in range(j_from, j_to if n_drawn > 0 else j_from):
+        c = lane_cores[j]
+        if not _in_lanes(c, t, cores, lane_eml, windows):
+            continue
+        if is_direct[c] and not last:
+            _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], True,
+                                 sent, prov)
+        else:
+            _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, True, out_key,
+                          out_cnt, out_n, prov)
+    if cycles.size > 0 and n_drawn > 0:
+        share = (cycle_counter() - start) // n_drawn
+        for j in range(j_from, j_to):
+            if _in_lanes(lane_cores[j], t, cores, lane_eml, windows):
+                cycles[lane_cores[j]] += share
+
+
+@njit(cache=True, _nrt=False)
+def _lane_pool(g, step, bounds, counters, t, last, cores, sources, poisson_fields, direct,
+               outbox, sent, prov, lanes, cycles):
+    """This tick of the Poisson cores that draw in lanes (:func:`_lane_batch`), called by
+    each of the ``bounds.size - 1`` groups after its other cores: first its own group's,
+    LANES at a time, then whatever batches the other groups have not started yet. A
+    group's batches are numbered by its counter of this tick (``counters[(step & 1) *
+    n_groups + h]``, taken atomically), so each is drawn exactly once, by the thread that
+    got to it first: the lanes, about a quarter of the full microcircuit's work, fill the
+    gap between a fast and a slow group. A batch touches only its cores' own KISS state,
+    counts, outbox and counters, so the results are the same whichever thread draws it.
+    Group g clears its counter of the next tick (no thread uses it during this one)."""
+    lane_cores = sources[11]
+    n_groups = bounds.size - 1
+    row = (step & 1) * n_groups
+    counters[(n_groups - row) + g] = 0
+    for k in range(n_groups):
+        h = (g + k) % n_groups
+        j_lo = np.searchsorted(lane_cores, bounds[h])
+        j_hi = np.searchsorted(lane_cores, bounds[h + 1])
+        while True:
+            j = j_lo + fetch_add(counters, row + h, 1) * LANES
+            if j >= j_hi:
+                break
+            _lane_batch(j, min(j + LANES, j_hi), t, last, cores, sources, poisson_fields,
+                        direct, outbox, sent, prov, lanes, cycles)
+
+
 @njit(cache=True, _nrt=False)
 def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox, outbox, prov,
                 sources, poisson_fields, current_sources, stdp_tables, recording, work, direct,
-                sent, lanes, cycles):
-    """The tick of cores [c_from, c_to), each by its kind; a core touches only its own
-    state, so cores may run in any order or in parallel. (One call for many cores: a call
-    passing this many arrays costs about as much as a small core's update.) ``first`` and
+                sent, cycles):
+    """The tick of cores [c_from, c_to), each by its kind, except the Poisson cores that
+    draw in lanes this tick (:func:`_lane_pool`); a core touches only its own state, so
+    cores may run in any order or in parallel. (One call for many cores: a call passing
+    this many arrays costs about as much as a small core's update.) ``first`` and
     ``last``: first and last tick of the run (direct Poisson cores send normally on the
-    last). Poisson cores that can draw in lanes (:mod:`.knuth_lanes`, scratch ``lanes``) do so
-    first, LANES at a time. With a non-empty ``cycles``, each core's cycles are added to
-    ``cycles[c]`` (:mod:`neuroemu.engine.load_balance`)."""
+    last). With a non-empty ``cycles``, each core's cycles are added to ``cycles[c]``
+    (:mod:`neuroemu.engine.load_balance`)."""
     inbox_row, _, inbox_cnt, inbox_time, _, inbox_n = inbox
     out_key, out_cnt, out_n = outbox
     (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, flags, row0, win_lo,
-     win_hi, lane_eml, lane_cores) = sources
+     win_hi, lane_eml) = sources[:11]
     windows = (win_lo, win_hi)
     is_direct, counts = direct[0], direct[7]
     timed = cycles.size > 0
-    if lane_cores.size > 0:
-        start = cycle_counter() if timed else 0
-        n_drawn = 0
-        for to_direct in (True, False):
-            n_drawn += _lane_pass(c_from, c_to, t, to_direct, last, cores, lane_cores,
-                                  lane_eml, windows, is_direct, poisson_fields[0],
-                                  poisson_fields[8],
-                                  counts[t & 1] if to_direct else poisson_counts, lanes)
-        if timed and n_drawn > 0:
-            # the lanes' cycles, shared equally among the cores they drew
-            share = (cycle_counter() - start) // n_drawn
-            for j in range(np.searchsorted(lane_cores, c_from),
-                           np.searchsorted(lane_cores, c_to)):
-                if _in_lanes(lane_cores[j], t, cores, lane_eml, windows):
-                    cycles[lane_cores[j]] += share
     for c in range(c_from, c_to):
         start = cycle_counter() if timed else 0
         kind = cores[c, C_KIND]
@@ -505,12 +542,13 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
             _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov,
                          current_sources, stdp_tables, recording, work, direct)
         elif kind == POISSON_CORE:
-            drawn = _in_lanes(c, t, cores, lane_eml, windows)
+            if _in_lanes(c, t, cores, lane_eml, windows):
+                continue
             if is_direct[c] and not last:
-                _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], drawn,
-                                     sent, prov)
+                _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1],
+                                     False, sent, prov)
             else:
-                _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, drawn,
+                _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, False,
                               out_key, out_cnt, out_n, prov)
         elif kind == ARRAY_CORE:
             _array_core(c, t, cores, arr_ptr, arr_tick, arr_atom, arr_cnt, out_key, out_cnt,
@@ -592,14 +630,15 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     work = _work_arrays(cores, pr, current_sources[0], rec_v_col, rec_ge_col, rec_gi_col)
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
     outbox = (out_key, out_cnt, out_n)
+    direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow,
+                             net, rec_spike_col, poisson_counts.size)
+    lane_eml, lane_cores = _lane_cores(cores, poisson_fields[0], poisson_fields[4])
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts) + _busy_history(
         cores, hist) + knuth_windows(
         poisson_fields[0], poisson_fields[1], poisson_fields[2], poisson_fields[3],
-        poisson_fields[5]) + _lane_cores(cores, poisson_fields[0], poisson_fields[4])
+        poisson_fields[5]) + (lane_eml, lane_cores)
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
-    direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow,
-                             net, rec_spike_col, poisson_counts.size)
     sent = net[NET_SENT]
     n_neurons = 0
     for c in range(n_cores):
@@ -616,6 +655,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     row_words = np.zeros(n_cores if parallel else 0, dtype=np.int64)
     route_cycles = np.zeros(n_groups, dtype=np.int64)
     lanes = np.zeros((n_groups, LANE_ROWS * LANES), dtype=np.uint64)
+    lane_counters = np.zeros(2 * n_groups, dtype=np.int64)   # _lane_pool's, by tick parity
     route_in_groups = parallel and net[0][F_ON] == 0
     inbox_off = np.ascontiguousarray(cores[:, C_INBOX_OFF])
     for step in range(n_ticks):
@@ -644,7 +684,9 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
                 _cores_tick(bounds[g], bounds[g + 1], t, first, last, cores, st, pr, words,
                             ring, inbox, outbox, prov, sources, poisson_fields,
                             current_sources, stdp_tables, recording, work, direct, sent,
-                            lanes[g], cycles)
+                            cycles)
+                _lane_pool(g, step, bounds, lane_counters, t, last, cores, sources,
+                           poisson_fields, direct, outbox, sent, prov, lanes[g], cycles)
             if (step + 1) % REBALANCE_TICKS == 0:
                 # routing's cycles go to the cores in proportion to the words it added
                 spread_group_cycles(cycles, row_words, route_cycles, bounds)
@@ -655,7 +697,9 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
         else:
             _cores_tick(0, n_cores, t, first, last, cores, st, pr, words, ring, inbox, outbox,
                         prov, sources, poisson_fields, current_sources, stdp_tables, recording,
-                        work, direct, sent, lanes[0], cycles)
+                        work, direct, sent, cycles)
+            _lane_pool(0, step, bounds, lane_counters, t, last, cores, sources,
+                       poisson_fields, direct, outbox, sent, prov, lanes[0], cycles)
         pend_n[0] = 0
         # 3. gather packets (core order) for the next tick's routing; record spikes
         _gather(t, step, cores, out_key, out_cnt, out_n, pend_key, pend_cnt, pend_time, pend_n,

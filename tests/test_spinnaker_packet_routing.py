@@ -7,6 +7,9 @@ Rules:
   ti_bits) & ring_mask`` of the core, saturating at 0xFFFF, each saturating addition
   counted. Cells are shared between words, so the order (packets in routing order) is
   part of the result. The reference is the literal per-packet, per-word loop below.
+* Threads owning core ranges route the same packets one range after the other with the
+  same result: each skips the routes of the others' cores, in whatever order a key's
+  routes come.
 * A delay-extension core gets the key itself in its inbox (spec §3.2), whatever the
   neuron cores do.
 * Which cores routing serves at once: neuron cores without an STDP rule (the order of
@@ -107,9 +110,13 @@ def test_rows_of_routed_packets_are_the_literal_additions(routes, data):
     no_plastic = np.zeros(0, np.int32)
     direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, no_plastic,
                              net, np.full(len(routes), -1, np.int64), 1)
-    route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
-                  route_core, route_len, no_plastic, *inbox, net, direct, 1, False, 0,
-                  n_cores, cores, words, ring, prov, np.zeros(0, np.int64))
+    # as threads owning cores [0, split) and [split, n_cores) route them: each skips the
+    # other's routes, whatever their order within a key
+    split = data.draw(st.integers(0, n_cores))
+    for c_lo, c_hi in ((0, split), (split, n_cores)):
+        route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, word_ptr,
+                      route_core, route_len, no_plastic, *inbox, net, direct, 1, False, c_lo,
+                      c_hi, cores, words, ring, prov, np.zeros(0, np.int64))
     ring_ref, saturated_ref, delay_ref = _reference(keys, rows, packets)
     assert ring.tolist() == ring_ref
     assert prov[:N_NEURON_CORES, kernel.PROV_SATURATED].tolist() == saturated_ref

@@ -38,6 +38,9 @@ from neuroemu.spinnaker.faults import F_ON, N_SPIKES_LOST, router_passes
 
 # ring-buffer cells of a row prefetched (at most) while routing adds the rows before it
 PREFETCH_CELLS = 64
+# cache lines (of 16 words) prefetched at the start of the rows of the packet after next
+# for this thread: the start of a stream is a cache miss no hardware prefetcher foresees
+NEXT_PACKET_LINES = 2
 # ... when the ring buffers hold at least this many cells (1 MiB, the L2 cache of this
 # machine's cores); smaller ones stay in the cache and the prefetches only cost time
 PREFETCH_MIN_CELLS = 1 << 19
@@ -101,11 +104,31 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     cold = ring.size >= PREFETCH_MIN_CELLS
     n_pairs = 0 if first else order.size
     pair = 0
-    for q in range(pend_n[0]):
+    n_packets = pend_n[0]
+    # this thread's first route and its row's start in the next packet and the one after
+    next_route, next_word = _first_own_route(pend_key, 0, n_packets, c_lo, route_ptr, word_ptr,
+                                             route_core, route_len)
+    after_route, after_word = _first_own_route(pend_key, 1, n_packets, c_lo, route_ptr,
+                                               word_ptr, route_core, route_len)
+    for q in range(n_packets):
         key = pend_key[q]
         cnt = pend_cnt[q]
         t_send = pend_time[q]
         src = core_of_key[key]
+        start, r_from = next_word, next_route
+        next_route, next_word = after_route, after_word
+        after_route, after_word = _first_own_route(pend_key, q + 2, n_packets, c_lo,
+                                                   route_ptr, word_ptr, route_core, route_len)
+        if cold:
+            # the cells of the next packet's first two rows (its words were asked for a
+            # packet ago; the row loop prefetches two rows ahead within a packet only), and
+            # the first words of the packet after it
+            if q + 1 < n_packets:
+                _prefetch_first_cells(pend_key[q + 1], pend_time[q + 1], next_route,
+                                      next_word, c_lo, c_hi, immediate, geometry, route_ptr,
+                                      route_core, route_len, words, ring)
+            for line in range(NEXT_PACKET_LINES):
+                prefetch(words, after_word + 16 * line)
         if pair < n_pairs:
             pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores,
                                        words, ring, prov, row_words)
@@ -118,9 +141,8 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
                 else:
                     alive[n - node0] = router_passes(tree_chip[n], config, load, per_chip,
                                                      counts, rng)
-        start = word_ptr[key]
         r_end = route_ptr[key + 1]
-        for r in range(route_ptr[key], r_end):
+        for r in range(r_from, r_end):
             length = route_len[r]
             row = start
             start += length
@@ -152,6 +174,37 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
                     split[j] = inbox_n[c]
     _direct_pairs_below(np.iinfo(np.int64).max, pair, n_pairs, t, c_lo, c_hi, direct, cores,
                         words, ring, prov, row_words)
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _first_own_route(pend_key, q, n_packets, c_lo, route_ptr, word_ptr, route_core, route_len):
+    """``(route, word)``: packet ``q``'s first route that is not a row for a core below
+    ``c_lo`` (another thread's), and where its row starts; (0, 0) past the last packet. A
+    key's rows lie in target-core order, so lower threads' routes come first; the scan
+    stops at the first route without a row (delay-extension cores, in no set order)."""
+    if q >= n_packets:
+        return 0, 0
+    key = pend_key[q]
+    r = route_ptr[key]
+    w = word_ptr[key]
+    r_end = route_ptr[key + 1]
+    while r < r_end and route_core[r] < c_lo and route_len[r] > 0:
+        w += route_len[r]
+        r += 1
+    return r, w
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _prefetch_first_cells(key, t_send, r, row, c_lo, c_hi, immediate, geometry, route_ptr,
+                          route_core, route_len, words, ring):
+    """Prefetch the ring cells of the rows of routes ``r`` and ``r + 1`` of ``key`` (the
+    first of them starting at word ``row``)."""
+    r_end = min(r + 2, route_ptr[key + 1])
+    while r < r_end:
+        _prefetch_cells(route_core[r], row, route_len[r], t_send, c_lo, c_hi, immediate,
+                        geometry, words, ring)
+        row += route_len[r]
+        r += 1
 
 
 @njit(cache=True, _nrt=False, inline="always")

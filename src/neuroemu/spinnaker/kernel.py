@@ -449,14 +449,15 @@ def _lane_batch(j_from, j_to, t, last, cores, sources, poisson_fields, direct, o
     """This tick of the Poisson cores ``lane_cores[j_from:j_to]`` (at most LANES) that draw
     in lanes now (:mod:`.knuth_lanes`): the direct ones' counts (not on the ``last`` tick)
     and the others' are drawn apart, as they go to different buffers; then each core counts
-    its packets. With a non-empty ``cycles``, the batch's cycles are shared among its
-    cores."""
+    its packets. With a non-empty ``cycles``, each core is charged an equal share of the
+    draws and its own packet count."""
     out_key, out_cnt, out_n = outbox
     poisson_counts, lane_eml, lane_cores = sources[5], sources[10], sources[11]
     windows = (sources[8], sources[9])
     is_direct, counts = direct[0], direct[7]
     slice_bounds, kiss_state = poisson_fields[0], poisson_fields[8]
-    start = cycle_counter() if cycles.size > 0 else 0
+    timed = cycles.size > 0
+    start = cycle_counter() if timed else 0
     n_drawn = 0
     for to_direct in (True, False):
         n_used = 0
@@ -472,21 +473,20 @@ def _lane_batch(j_from, j_to, t, last, cores, sources, poisson_fields, direct, o
             draw_lanes(lanes, n_used, counts[t & 1] if to_direct else poisson_counts,
                        kiss_state)
             n_drawn += n_used
+    share = (cycle_counter() - start) // n_drawn if timed and n_drawn > 0 else 0
     for j in range(j_from, j_to if n_drawn > 0 else j_from):
         c = lane_cores[j]
         if not _in_lanes(c, t, cores, lane_eml, windows):
             continue
+        begin = cycle_counter() if timed else 0
         if is_direct[c] and not last:
             _direct_poisson_core(c, t, cores, poisson_fields, windows, counts[t & 1], True,
                                  sent, prov)
         else:
             _poisson_core(c, t, cores, poisson_fields, windows, poisson_counts, True, out_key,
                           out_cnt, out_n, prov)
-    if cycles.size > 0 and n_drawn > 0:
-        share = (cycle_counter() - start) // n_drawn
-        for j in range(j_from, j_to):
-            if _in_lanes(lane_cores[j], t, cores, lane_eml, windows):
-                cycles[lane_cores[j]] += share
+        if timed:
+            cycles[c] += share + cycle_counter() - begin
 
 
 @njit(cache=True, _nrt=False)
@@ -632,11 +632,10 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     outbox = (out_key, out_cnt, out_n)
     direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow,
                              net, rec_spike_col, poisson_counts.size)
-    lane_eml, lane_cores = _lane_cores(cores, poisson_fields[0], poisson_fields[4])
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts) + _busy_history(
         cores, hist) + knuth_windows(
         poisson_fields[0], poisson_fields[1], poisson_fields[2], poisson_fields[3],
-        poisson_fields[5]) + (lane_eml, lane_cores)
+        poisson_fields[5]) + _lane_cores(cores, poisson_fields[0], poisson_fields[4])
     recording = (rec_v_col, rec_ge_col, rec_gi_col, rec_interval, rec_row0, rec_v, rec_ge,
                  rec_gi)
     sent = net[NET_SENT]

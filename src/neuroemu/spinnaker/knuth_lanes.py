@@ -8,14 +8,18 @@ side by side in the lanes of a vector register: every loop trip is one KISS64 dr
 Knuth step in each lane, written directly as LLVM vector IR (numba does not vectorise this
 loop by itself). The counts and final KISS states are the same bits as the per-source loop
 (:func:`neuroemu.spinnaker.poisson._fast_num_spikes`): each lane runs exactly that loop on
-its own core; a lane whose core is finished keeps its state while the others go on.
+its own core; a lane whose core is finished keeps its state while the others go on (the
+loop runs without that masking while every lane still has sources).
 
 Lanes take cores whose sources all draw by Knuth's method with one shared, nonzero
 ``exp(-lambda)`` (one population per core at one rate, the common case); other cores keep
 the scalar loop. The lanes hold 32-bit words, as the chip computes (mod 2^32 by the lane
-width); only the two 32 x 32 -> 64-bit products widen. With AVX-512 one trip of 16 lanes is
-about one instruction per operation (2.4 ns per source-tick on the microcircuit's 157
-background cores, 8 lanes: 2.7 ns); elsewhere LLVM splits the vectors, with the same results.
+width); the two 32 x 32 -> 64-bit products take the even and the odd lanes apart in 64-bit
+words, and a source's count goes out by one scatter with 32-bit indices (counts hold fewer
+than 2^31 atoms). With AVX-512 one trip of 16 lanes is 43 instructions or fewer (160 cores
+of 400-500 sources, the microcircuit's lambdas: 2.03 ns per source-tick, 2.80 ns with
+widening conversions and 64-bit addresses); elsewhere LLVM splits the vectors, with the same
+results.
 """
 
 from __future__ import annotations
@@ -55,15 +59,25 @@ def _knuth_lanes(typingctx, lanes, counts):
         i1, i32, i64 = ir.IntType(1), ir.IntType(32), ir.IntType(64)
         vec, vec32, mask_t = (ir.VectorType(i64, LANES), ir.VectorType(i32, LANES),
                               ir.VectorType(i1, LANES))
+        half = ir.VectorType(i64, LANES // 2)
 
         def splat(value, t=vec32):
-            return ir.Constant(t, [value] * LANES)
+            return ir.Constant(t, [value] * t.count)
 
-        def wide(v):
-            return builder.zext(v, vec)
+        # The two 32 x 32 -> 64-bit products per trip: the even and the odd lanes apart,
+        # each as 64-bit words of the same register (one multiply each, no conversions)
+        def halves(v):
+            """The even and the odd lanes of ``v``, zero-extended to 64 bits in place."""
+            w = builder.bitcast(v, half)
+            return builder.and_(w, splat(_M32, half)), builder.lshr(w, splat(32, half))
 
-        def high_word(v):
-            return builder.trunc(builder.lshr(v, splat(32, vec)), vec32)
+        def interleave(even, odd, word):
+            """Lane-wise 32-bit word ``word`` (0 low, 1 high) of the even lanes' and the odd
+            lanes' 64-bit values, back in lane order."""
+            mask = [(lane & ~1) + word + (LANES if lane & 1 else 0) for lane in range(LANES)]
+            return builder.shuffle_vector(builder.bitcast(even, vec32),
+                                          builder.bitcast(odd, vec32),
+                                          ir.Constant(vec32, mask))
 
         lane_data = context.make_array(signature.args[0])(context, builder, args[0]).data
         count_data = context.make_array(signature.args[1])(context, builder, args[1]).data
@@ -72,64 +86,79 @@ def _knuth_lanes(typingctx, lanes, counts):
             return builder.bitcast(builder.gep(lane_data, [ir.Constant(i64, row * LANES)]),
                                    vec.as_pointer())
 
-        # 32-bit lanes wherever the machine computes in 32 bits (twice the lanes per
-        # instruction); 64 bits only for the two 32 x 32 -> 64-bit products
-        x0, y0, z0, c0, n, eml = (builder.trunc(builder.load(row_ptr(r), align=8), vec32)
-                                  for r in (_X, _Y, _Z, _C, _N, _EML))
-        # the address of each lane's counts[base]: one int vector, offset per trip
-        count_addr = builder.ptrtoint(count_data, i64)
-        count_addr = builder.shuffle_vector(
-            builder.insert_element(ir.Constant(vec, ir.Undefined), count_addr,
-                                   ir.Constant(i32, 0)),
-            ir.Constant(vec, ir.Undefined), ir.Constant(vec32, [0] * LANES))
-        count_addr = builder.add(count_addr, builder.shl(builder.load(row_ptr(_BASE), align=8),
-                                                         splat(2, vec)))
-        entry = builder.block
-        loop = builder.append_basic_block("knuth_lanes.loop")
-        done = builder.append_basic_block("knuth_lanes.done")
-        builder.branch(loop)
-        builder.position_at_end(loop)
-        # per lane: KISS words, Knuth product and draw count of the current source, source
-        x, y, z, c, p, k, i = (builder.phi(vec32) for _ in range(7))
-        active = builder.icmp_unsigned("<", i, n)
-        # one KISS64 step (neuroemu.engine.kiss64.kiss64_step), mod 2^32 by the lane width
-        x_new = builder.add(builder.mul(x, splat(int(X_MUL))), splat(int(X_ADD)))
-        y_new = builder.xor(y, builder.shl(y, splat(5)))
-        y_new = builder.xor(y_new, builder.lshr(y_new, splat(7)))
-        y_new = builder.xor(y_new, builder.shl(y_new, splat(22)))
-        mwc = builder.add(builder.mul(wide(z), splat(int(MWC_A), vec)), wide(c))
-        z_new = builder.trunc(mwc, vec32)
-        c_new = high_word(mwc)
-        u = builder.add(builder.add(x_new, y_new), z_new)
-        # one Knuth step on u0.32 products: the source ends when p <= exp(-lambda)
-        p_new = high_word(builder.mul(wide(p), wide(u)))
-        stop = builder.icmp_unsigned("<=", p_new, eml)
-        ends = builder.and_(stop, active)
-        # counts[base + i] = k for the lanes whose source ends now
-        addr = builder.add(count_addr, builder.shl(wide(i), splat(2, vec)))
-        ptrs_t = ir.VectorType(count_data.type, LANES)
+        x0, y0, z0, c0, n, eml, base = (builder.trunc(builder.load(row_ptr(r), align=8), vec32)
+                                        for r in (_X, _Y, _Z, _C, _N, _EML, _BASE))
+        mwc_a = splat(int(MWC_A), half)
         scatter = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [vec32, ptrs_t, i32, mask_t]),
+            builder.module, ir.FunctionType(ir.VoidType(), [vec32, ir.VectorType(
+                count_data.type, LANES), i32, mask_t]),
             f"llvm.masked.scatter.v{LANES}i32.v{LANES}p0")
-        builder.call(scatter, [k, builder.inttoptr(addr, ptrs_t), ir.Constant(i32, 4), ends])
-        # a finished lane keeps its KISS words; the others advance
-        x_next, y_next, z_next, c_next = (builder.select(active, new, old) for new, old in
-                                          ((x_new, x), (y_new, y), (z_new, z), (c_new, c)))
-        i_next = builder.add(i, builder.zext(ends, vec32))
-        k_next = builder.select(stop, splat(0), builder.add(k, splat(1)))
-        p_next = builder.select(stop, splat(_P_ONE), p_new)
-        reduce_or = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(i1, [mask_t]), f"llvm.vector.reduce.or.v{LANES}i1")
-        any_active = builder.call(reduce_or, [builder.icmp_unsigned("<", i_next, n)])
-        for phi, start, nxt in ((x, x0, x_next), (y, y0, y_next), (z, z0, z_next),
-                                (c, c0, c_next), (p, splat(_P_ONE), p_next), (k, splat(0), k_next),
-                                (i, splat(0), i_next)):
-            phi.add_incoming(start, entry)
-            phi.add_incoming(nxt, loop)
-        builder.cbranch(any_active, loop, done)
+
+        def reduce(op, mask):
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(i1, [mask_t]), f"llvm.vector.reduce.{op}.v{LANES}i1")
+            return builder.call(fn, [mask])
+
+        def trip(state, masked):
+            """One KISS64 draw and Knuth step in every lane (only in the lanes whose core
+            has sources left if ``masked``); returns the next state."""
+            x, y, z, c, p, k, i = state
+            active = builder.icmp_unsigned("<", i, n) if masked else None
+            x_new = builder.add(builder.mul(x, splat(int(X_MUL))), splat(int(X_ADD)))
+            y_new = builder.xor(y, builder.shl(y, splat(5)))
+            y_new = builder.xor(y_new, builder.lshr(y_new, splat(7)))
+            y_new = builder.xor(y_new, builder.shl(y_new, splat(22)))
+            (z_e, z_o), (c_e, c_o) = halves(z), halves(c)
+            mwc_e = builder.add(builder.mul(z_e, mwc_a), c_e)
+            mwc_o = builder.add(builder.mul(z_o, mwc_a), c_o)
+            z_new, c_new = interleave(mwc_e, mwc_o, 0), interleave(mwc_e, mwc_o, 1)
+            u = builder.add(builder.add(x_new, y_new), z_new)
+            (p_e, p_o), (u_e, u_o) = halves(p), halves(u)
+            p_new = interleave(builder.mul(p_e, u_e), builder.mul(p_o, u_o), 1)
+            stop = builder.icmp_unsigned("<=", p_new, eml)
+            ends = builder.and_(stop, active) if masked else stop
+            # counts[base + i] = k where a source ends: a GEP with 32-bit vector indices
+            # (one scatter instruction, not two of 64-bit addresses); llvmlite types a GEP
+            # by its base pointer, LLVM by the index: a vector of pointers
+            ptrs = builder.gep(count_data, [builder.add(base, i)], source_etype=i32)
+            ptrs.type = ir.VectorType(count_data.type, LANES)
+            builder.call(scatter, [k, ptrs, ir.Constant(i32, 4), ends])
+            if masked:
+                x_new, y_new, z_new, c_new = (builder.select(active, new, old) for new, old in
+                                              ((x_new, x), (y_new, y), (z_new, z), (c_new, c)))
+            return (x_new, y_new, z_new, c_new, builder.select(stop, splat(_P_ONE), p_new),
+                    builder.select(stop, splat(0), builder.add(k, splat(1))),
+                    builder.select(ends, builder.add(i, splat(1)), i))
+
+        entry = builder.block
+        all_lanes = builder.append_basic_block("knuth_lanes.all")
+        some_lanes = builder.append_basic_block("knuth_lanes.some")
+        done = builder.append_basic_block("knuth_lanes.done")
+        start = (x0, y0, z0, c0, splat(_P_ONE), splat(0), splat(0))
+        builder.cbranch(reduce("and", builder.icmp_unsigned("<", start[6], n)), all_lanes,
+                        some_lanes)
+        # while every lane has sources left, no lane needs keeping its state
+        builder.position_at_end(all_lanes)
+        state = [builder.phi(vec32) for _ in range(7)]
+        after = trip(state, masked=False)
+        for phi, first, nxt in zip(state, start, after):
+            phi.add_incoming(first, entry)
+            phi.add_incoming(nxt, all_lanes)
+        builder.cbranch(reduce("and", builder.icmp_unsigned("<", after[6], n)), all_lanes,
+                        some_lanes)
+        # then until the last lane is done, the finished lanes keeping their state
+        builder.position_at_end(some_lanes)
+        masked_state = [builder.phi(vec32) for _ in range(7)]
+        masked_after = trip(masked_state, masked=True)
+        for phi, first, nxt, mid in zip(masked_state, start, masked_after, after):
+            phi.add_incoming(first, entry)
+            phi.add_incoming(mid, all_lanes)
+            phi.add_incoming(nxt, some_lanes)
+        builder.cbranch(reduce("or", builder.icmp_unsigned("<", masked_after[6], n)),
+                        some_lanes, done)
         builder.position_at_end(done)
-        for row, value in ((_X, x_next), (_Y, y_next), (_Z, z_next), (_C, c_next)):
-            builder.store(wide(value), row_ptr(row), align=8)
+        for row, value in zip((_X, _Y, _Z, _C), masked_after[:4]):
+            builder.store(builder.zext(value, vec), row_ptr(row), align=8)
         return context.get_dummy_value()
 
     return sig, codegen

@@ -22,7 +22,12 @@ from hypothesis import strategies as st
 from pyNN.random import NumpyRNG
 
 from neuroemu.spinnaker import kernel
-from neuroemu.spinnaker.direct_delivery import direct_rows, direct_sources, static_row
+from neuroemu.spinnaker.direct_delivery import (
+    direct_rows,
+    direct_sources,
+    static_row,
+    uniform_words,
+)
 from neuroemu.spinnaker.faults import PacketLoss, ideal_network, network_arrays
 
 
@@ -64,30 +69,55 @@ def test_static_row_is_cnt_saturating_additions(ring0, weights, targets, cnt, sh
 def test_dense_pair_is_the_literal_loop_per_key(n, first, slot, shift_time, weight_max, data):
     """A dense pair (one one-word row per key, words in key order) adds each key's word
     ``count`` times, key after key, as the literal loop does: whether its words hit
-    consecutive cells without saturating (added in one vectorised pass) or not (cells
-    repeated or wrapping around the ring, or some addition saturating: word by word).
-    Ring of 4 slots x 64 cells."""
+    consecutive cells without saturating (added in one vectorised pass, from the words or,
+    for a pair of one weight, from its first word alone) or not (cells repeated or wrapping
+    around the ring, or some addition saturating: word by word). Ring of 4 slots x 64
+    cells."""
     consecutive = data.draw(st.booleans())
     cells = [slot * 64 + first + k for k in range(n)] if consecutive else \
         data.draw(st.lists(st.integers(0, 255), min_size=n, max_size=n))
     weights = data.draw(st.lists(st.integers(0, weight_max), min_size=n, max_size=n))
+    if data.draw(st.booleans()):
+        weights = [weights[0]] * n
     counts = data.draw(st.lists(st.integers(0, 5), min_size=n, max_size=n))
     ring0 = data.draw(st.lists(st.integers(0, 0xFFFF), min_size=256, max_size=256))
-    words = [(w << 16) | cell for w, cell in zip(weights, cells)]
+    words = np.array([(w << 16) | cell for w, cell in zip(weights, cells)], dtype=np.uint32)
     # neuron core 0; Poisson core 1 with keys 0..n-1, its spike counts at atoms 0..n-1
     cores = _table([kernel.NEURON_CORE, kernel.POISSON_CORE], [(0, 64), (0, n)])
-    ring = np.array(ring0, dtype=np.uint16)
-    prov = np.zeros((1, kernel.N_PROV), dtype=np.int64)
     ptr = np.arange(n + 1, dtype=np.int64)
-    direct_rows(0, 1, 0, n, True, cores, np.array(words, dtype=np.uint32), ring, prov, ptr,
-                ptr, np.ones(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
-                np.array(counts, dtype=np.int32), 0, 255, shift_time * 64)
+    word0 = uniform_words(np.array([0]), np.array([n]), np.array([True]), ptr, words)[0]
     expected, saturated = list(ring0), 0
-    for word, cnt in zip(words, counts):
+    for word, cnt in zip(words.tolist(), counts):
         expected, sat = _saturating_reference(expected, [word], cnt, shift_time * 64, 255)
         saturated += sat
-    assert ring.tolist() == expected
-    assert prov[0, kernel.PROV_SATURATED] == saturated
+    for first_word in {-1, word0}:
+        ring = np.array(ring0, dtype=np.uint16)
+        prov = np.zeros((1, kernel.N_PROV), dtype=np.int64)
+        direct_rows(0, 1, 0, n, True, first_word, cores, words, ring, prov, ptr, ptr,
+                    np.ones(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
+                    np.array(counts, dtype=np.int32), 0, 255, shift_time * 64)
+        assert ring.tolist() == expected
+        assert prov[0, kernel.PROV_SATURATED] == saturated
+
+
+def test_uniform_words_flags_pairs_of_one_weight_onto_consecutive_neurons():
+    """A dense pair whose words are w << 16 | c, w << 16 | c + 1, ... can be added from its
+    first word alone; another weight, a gap, a repeated neuron, a control field that would
+    carry into the weight, or a pair that is not dense cannot."""
+    def first_word(words, dense=True):
+        words = np.array(words, dtype=np.uint32)
+        ptr = np.arange(words.size + 1, dtype=np.int64)
+        return int(uniform_words(np.array([0]), np.array([words.size]), np.array([dense]),
+                                 ptr, words)[0])
+
+    w = 7 << 16
+    assert first_word([w | 3, w | 4, w | 5]) == w | 3
+    assert first_word([w | 3]) == w | 3
+    assert first_word([w | 3, (8 << 16) | 4, w | 5]) == -1
+    assert first_word([w | 3, w | 5, w | 6]) == -1
+    assert first_word([w | 3, w | 3]) == -1
+    assert first_word([w | 0xFFFF, (8 << 16) | 0]) == -1
+    assert first_word([w | 3, w | 4], dense=False) == -1
 
 
 def _table(kinds, bounds):

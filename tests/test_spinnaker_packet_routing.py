@@ -109,7 +109,7 @@ def test_rows_of_routed_packets_are_the_literal_additions(routes, data):
     prov = np.zeros((n_cores, kernel.N_PROV), dtype=np.int64)
     no_plastic = np.zeros(0, np.int32)
     direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, no_plastic,
-                             net, np.full(len(routes), -1, np.int64), 1)
+                             words, net, np.full(len(routes), -1, np.int64), 1)
     # as threads owning cores [0, split) and [split, n_cores) route them: each skips the
     # other's routes, whatever their order within a key
     split = data.draw(st.integers(0, n_cores))

@@ -149,6 +149,42 @@ def _source_pairs(cores, is_direct, route_ptr, route_core, write, n_pairs, dsrc,
                 dkhi[fill[c] - 1] = key + 1
 
 
+@njit(cache=True)
+def uniform_words(dklo, dkhi, dense, word_ptr, words):
+    """Per pair of :func:`direct_sources`, its first word if the pair is ``dense`` and its
+    words are that word plus 0, 1, 2, ...: one weight, consecutive control fields (neurons)
+    without a carry into the weight; else -1. Such a pair's additions need only the spike
+    counts and that one word (:func:`_add_uniform`): the per-tick pass then reads one
+    stream of memory less. The full microcircuit's background sources are all such pairs;
+    routing's direct additions took about half of its time, bound by memory."""
+    first = np.full(dklo.size, -1, dtype=np.int64)
+    for j in range(dklo.size):
+        n = dkhi[j] - dklo[j]
+        if not dense[j] or n == 0:
+            continue
+        w0 = word_ptr[dklo[j]]
+        word0 = np.int64(words[w0])
+        uniform = (word0 & 0xFFFF) + n - 1 <= 0xFFFF
+        for k in range(n if uniform else 0):
+            if np.int64(words[w0 + k]) != word0 + k:
+                uniform = False
+                break
+        if uniform:
+            first[j] = word0
+    return first
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _run_cells(ctrl0, n, ring, roff, ring_mask, shift_time):
+    """The ring cells of ``n`` > 0 words with control fields ``ctrl0, ctrl0 + 1, ...`` sent
+    at ``shift_time``: consecutive cells, or none (an empty array) if they would wrap
+    around the ring."""
+    cell0 = roff + ((ctrl0 + shift_time) & ring_mask)
+    if roff + ((ctrl0 + n - 1 + shift_time) & ring_mask) != cell0 + n - 1:
+        return ring[:0]
+    return ring[cell0:cell0 + n]
+
+
 @njit(cache=True, _nrt=False, inline="always")
 def _add_consecutive(words, counts, ring, roff, ring_mask, shift_time):
     """A dense pair's additions in one vectorised pass when its words hit consecutive ring
@@ -160,11 +196,9 @@ def _add_consecutive(words, counts, ring, roff, ring_mask, shift_time):
     if n == 0:
         return True
     ctrl0 = np.int64(words[0]) & 0xFFFF
-    cell0 = roff + ((ctrl0 + shift_time) & ring_mask)
-    # the last cell must follow on without wrapping around the ring
-    if roff + ((ctrl0 + n - 1 + shift_time) & ring_mask) != cell0 + n - 1:
+    cells = _run_cells(ctrl0, n, ring, roff, ring_mask, shift_time)
+    if cells.size == 0:
         return False
-    cells = ring[cell0:cell0 + n]
     bad = 0
     for k in range(n):
         word = np.int64(words[k])
@@ -178,18 +212,43 @@ def _add_consecutive(words, counts, ring, roff, ring_mask, shift_time):
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def direct_rows(c, src, key_lo, key_hi, dense, cores, words, ring, prov, route_ptr, word_ptr,
-                route_len, route_core, counts, roff, ring_mask, shift_time):
+def _add_uniform(word0, counts, ring, roff, ring_mask, shift_time):
+    """:func:`_add_consecutive` for a pair of :func:`uniform_words` (first word ``word0``),
+    without reading its words."""
+    n = counts.size
+    if n == 0:
+        return True
+    weight = word0 >> 16
+    cells = _run_cells(word0 & 0xFFFF, n, ring, roff, ring_mask, shift_time)
+    if cells.size == 0:
+        return False
+    bad = False
+    for k in range(n):
+        bad |= np.int64(cells[k]) + weight * counts[k] > 0xFFFF
+    if bad:
+        return False
+    for k in range(n):
+        cells[k] = np.uint16(np.int64(cells[k]) + weight * counts[k])
+    return True
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def direct_rows(c, src, key_lo, key_hi, dense, word0, cores, words, ring, prov, route_ptr,
+                word_ptr, route_len, route_core, counts, roff, ring_mask, shift_time):
     """The packets Poisson core ``src`` sent to neuron core ``c`` last tick (spike counts in
     ``counts``, keys in [key_lo, key_hi); ``shift_time``: the send tick's ring offset), in
     key order as routing queues them. A ``dense`` pair runs without branches on the count:
-    a silent atom's one-word row adds 0, which leaves the cell and the counter as they are."""
+    a silent atom's one-word row adds 0, which leaves the cell and the counter as they are.
+    ``word0``: the pair's :func:`uniform_words` entry."""
     p_off = cores[src, C_AUX_OFF] - cores[src, C_LO]
     if dense:
         w_off = word_ptr[key_lo] - key_lo
-        if _add_consecutive(words[w_off + key_lo:w_off + key_hi],
-                            counts[p_off + key_lo:p_off + key_hi], ring, roff, ring_mask,
-                            shift_time):
+        pair_counts = counts[p_off + key_lo:p_off + key_hi]
+        if word0 >= 0:
+            if _add_uniform(word0, pair_counts, ring, roff, ring_mask, shift_time):
+                return
+        elif _add_consecutive(words[w_off + key_lo:w_off + key_hi], pair_counts, ring, roff,
+                              ring_mask, shift_time):
             return
         for key in range(key_lo, key_hi):
             static_row(c, w_off + key, 1, counts[p_off + key], shift_time, words, ring, roff,

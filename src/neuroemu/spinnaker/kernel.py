@@ -189,7 +189,7 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
     # of a direct Poisson source sent last tick go where routing would have queued them,
     # after the entries from lower source cores (split)
     _, dptr, dsrc, dklo, dkhi, dense, split, counts, route_ptr, word_ptr, route_len, \
-        route_core, _, _, immediate, _ = direct
+        route_core, _, _, immediate, _, word0 = direct
     n_in = inbox_n[c]
     done = 0
     if not first and not immediate[c]:   # (routing adds an immediate core's)
@@ -198,9 +198,9 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
             _inbox_rows(c, done, split[j], cores, words, ring, inbox, prov, stdp_tables, roff,
                         ring_mask, ti_bits, dmask)
             done = split[j]
-            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov, route_ptr,
-                        word_ptr, route_len, route_core, counts[(t - 1) & 1], roff, ring_mask,
-                        shift_time)
+            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], word0[j], cores, words, ring,
+                        prov, route_ptr, word_ptr, route_len, route_core, counts[(t - 1) & 1],
+                        roff, ring_mask, shift_time)
     _inbox_rows(c, done, n_in, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
                 ti_bits, dmask)
     inbox_n[c] = 0
@@ -631,7 +631,7 @@ def run_ticks(t_start, n_ticks, cores, state, params, words, ring, route_ptr, wo
     inbox = (inbox_row, inbox_len, inbox_cnt, inbox_time, inbox_prow, inbox_n)
     outbox = (out_key, out_cnt, out_n)
     direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow,
-                             net, rec_spike_col, poisson_counts.size)
+                             words, net, rec_spike_col, poisson_counts.size)
     sources = (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts) + _busy_history(
         cores, hist) + knuth_windows(
         poisson_fields[0], poisson_fields[1], poisson_fields[2], poisson_fields[3],

@@ -33,6 +33,7 @@ from neuroemu.spinnaker.direct_delivery import (
     direct_sources,
     pairs_by_source,
     static_row,
+    uniform_words,
 )
 from neuroemu.spinnaker.faults import F_ON, N_SPIKES_LOST, router_passes
 
@@ -57,17 +58,19 @@ def immediate_cores(cores):
 
 
 @njit(cache=True)
-def delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
+def delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow, words, net,
                     rec_spike_col, n_poisson_atoms):
     """The ``direct`` tuple that :func:`route_packets` and the cores' ticks take: the
     direct Poisson sources of :func:`~neuroemu.spinnaker.direct_delivery.direct_sources`,
     ``route_ptr, word_ptr, route_len, route_core``, their pairs of
     :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, :func:`immediate_cores`
-    and the cores' :func:`~neuroemu.spinnaker.core_table.ring_geometries`."""
+    the cores' :func:`~neuroemu.spinnaker.core_table.ring_geometries` and the pairs'
+    :func:`~neuroemu.spinnaker.direct_delivery.uniform_words`."""
     pairs = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
                            rec_spike_col, n_poisson_atoms)
     return pairs + (route_ptr, word_ptr, route_len, route_core) + pairs_by_source(
-        pairs[1], pairs[2]) + (immediate_cores(cores), ring_geometries(cores))
+        pairs[1], pairs[2]) + (immediate_cores(cores), ring_geometries(cores), uniform_words(
+            pairs[3], pairs[4], pairs[5], word_ptr, words))
 
 
 @njit(cache=True)
@@ -96,7 +99,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     order) for the core's tick."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
      counts, _, rng, alive) = net
-    _, dptr, dsrc, _, _, _, split, _, _, _, _, _, order, _, immediate, geometry = direct
+    _, dptr, dsrc, _, _, _, split, _, _, _, _, _, order, _, immediate, geometry, _ = direct
     faulty = config[F_ON] != 0
     plastic = route_prow.size > 0
     if faulty:
@@ -230,14 +233,14 @@ def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words,
     among [c_lo, c_hi), counting a word per key into ``row_words`` if it is not empty;
     returns the next pair."""
     (_, _, dsrc, dklo, dkhi, dense, _, counts, route_ptr, word_ptr, route_len, route_core,
-     order, pair_core, immediate, geometry) = direct
+     order, pair_core, immediate, geometry, word0) = direct
     while pair < n_pairs and dsrc[order[pair]] < src:
         j = order[pair]
         c = pair_core[j]
         if c_lo <= c < c_hi and immediate[c]:
             roff, ti_bits, dmask, ring_mask = geometry[c, 0], geometry[c, 1], geometry[c, 2], \
                 geometry[c, 3]
-            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], cores, words, ring, prov,
+            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], word0[j], cores, words, ring, prov,
                         route_ptr, word_ptr, route_len, route_core, counts[(t - 1) & 1], roff,
                         ring_mask, ((t - 1) & dmask) << ti_bits)
             if row_words.size > 0:

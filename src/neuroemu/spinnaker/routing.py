@@ -63,7 +63,7 @@ def delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_pro
     """The ``direct`` tuple that :func:`route_packets` and the cores' ticks take: the
     direct Poisson sources of :func:`~neuroemu.spinnaker.direct_delivery.direct_sources`,
     ``route_ptr, word_ptr, route_len, route_core``, their pairs of
-    :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, :func:`immediate_cores`
+    :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, :func:`immediate_cores`,
     the cores' :func:`~neuroemu.spinnaker.core_table.ring_geometries` and the pairs'
     :func:`~neuroemu.spinnaker.direct_delivery.uniform_words`."""
     pairs = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,

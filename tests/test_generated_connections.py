@@ -54,7 +54,7 @@ def test_large_projection_keeps_no_connection_list(machine, small_blocks):
     assert g.n_blocks > 1
     # what is kept is per block and per target cell, not per connection
     kept = g.row_bounds.nbytes + g.counts.nbytes + g.drawn.nbytes + \
-        g.summary.delay_ticks.nbytes
+        g.summary.delay_ticks.nbytes + sum(c.nbytes for c in g.row_counts if c is not None)
     assert kept < 20000
 
 
@@ -140,6 +140,33 @@ def test_fixed_total_number_draws_exactly_n_pairs_in_range_grouped_by_source(
         p, _ = g.pairs(b)
         assert p.size == drawn[b]
         assert np.all((p >= bounds[b]) & (p < bounds[b + 1]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n_pre=st.integers(1, 120), n=st.integers(1, 3000), rows_per_block=st.integers(1, 50),
+       seed=st.integers(0, 2**31 - 1), first_without_targets=st.booleans())
+def test_a_pass_without_targets_has_the_same_sources(n_pre, n, rows_per_block, seed,
+                                                     first_without_targets):
+    """The count pass asks for sources only. Whether a block's per-row counts were drawn
+    before (then repeated, not drawn) or not, it gets the sources of the full pass, and the
+    targets of a later full pass are unchanged."""
+    bounds = np.append(np.arange(0, n_pre, rows_per_block), n_pre).astype(np.int64)
+    drawn = np.random.default_rng(seed).multinomial(n, np.diff(bounds) / n_pre)
+
+    def table():
+        return gc.GeneratedConnections(gc.TOTAL_NUMBER, n_pre, 50, gc.SELF_ALLOWED, 0.0,
+                                       bounds, drawn.astype(np.int64), seed, {})
+
+    fresh, used = table(), table()
+    for b in range(fresh.n_blocks):
+        if first_without_targets:
+            used.pairs(b, targets=False)
+        pre_full, post_full = fresh.pairs(b)
+        pre_only, zeros = used.pairs(b, targets=False)
+        assert np.array_equal(pre_only, pre_full) and not zeros.any()
+        pre_again, post_again = used.pairs(b)
+        assert np.array_equal(pre_again, pre_full) and np.array_equal(post_again, post_full)
+    assert all(int(c.sum()) == d for c, d in zip(used.row_counts, drawn))
 
 
 def test_fixed_total_number_is_uniform_over_pairs(machine, small_blocks):

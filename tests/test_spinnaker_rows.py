@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neuroemu.errors import MappingError
-from neuroemu.spinnaker import kernel
+from neuroemu.spinnaker import kernel, synaptic_rows
 
 
 def _build(tmp_path, sizes, per_core, links, seed, dt=1.0):
@@ -132,6 +132,22 @@ def test_storage_is_the_word_plus_six_bytes_per_row(tmp_path):
     assert program.synapse_bytes == (4 * program.n_synapses + 6 * n_rows +
                                      16 * (program.n_keys + 1))
     assert program.synapse_bytes / program.n_synapses < 6.0
+
+
+def test_the_build_numbers_cores_in_two_bytes_up_to_65536_cores():
+    assert synaptic_rows.core_dtype(1) is np.uint16
+    assert synaptic_rows.core_dtype(1 << 16) is np.uint16
+    assert synaptic_rows.core_dtype((1 << 16) + 1) is np.int32
+
+
+def test_four_byte_core_numbers_build_the_same_rows(tmp_path, monkeypatch):
+    """Beyond 65,536 cores the build numbers cores in four bytes; the rows are the same."""
+    links = [(0, 1, 0.3, 5, False), (1, 0, 0.2, 30, True), (0, 0, 0.1, 12, False)]
+    *_, narrow = _build(tmp_path / "2", [130, 40], 7, links, seed=5)
+    monkeypatch.setattr(synaptic_rows, "core_dtype", lambda n_cores: np.int32)
+    *_, wide = _build(tmp_path / "4", [130, 40], 7, links, seed=5)
+    for name in ("words", "word_ptr", "route_ptr", "route_core", "route_len"):
+        assert np.array_equal(getattr(narrow, name), getattr(wide, name)), name
 
 
 def test_a_row_longer_than_its_16_bit_length_is_refused(tmp_path):

@@ -105,6 +105,9 @@ class GeneratedConnections:
         self.parameters = parameters
         self.summary = ConnectionSummary()
         self.delay_ticks: list[np.ndarray] | None = None   # per block, uint8, from summarise
+        # per block, the connections of each source row once drawn (fixed total number):
+        # a pass that needs no targets then repeats the rows without drawing them again
+        self.row_counts: list[np.ndarray | None] = [None] * self.n_blocks
         self.dt = 0.0
 
     @property
@@ -125,9 +128,14 @@ class GeneratedConnections:
             pre = np.repeat(np.arange(lo, hi, dtype=INDEX_DTYPE), n_post)
             post = np.tile(np.arange(n_post, dtype=INDEX_DTYPE), hi - lo)
         elif self.rule == TOTAL_NUMBER:
+            per_row = self.row_counts[b]
+            if per_row is not None and not targets and self.self_rule == SELF_ALLOWED:
+                pre = np.repeat(np.arange(lo, hi, dtype=INDEX_DTYPE), per_row)
+                return pre, np.zeros(pre.size, dtype=INDEX_DTYPE)
             rows = gen.integers(0, hi - lo, size=int(self.drawn[b]))
-            pre = np.repeat(np.arange(lo, hi, dtype=INDEX_DTYPE),
-                            np.bincount(rows, minlength=hi - lo))
+            per_row = np.bincount(rows, minlength=hi - lo).astype(np.int32)
+            self.row_counts[b] = per_row
+            pre = np.repeat(np.arange(lo, hi, dtype=INDEX_DTYPE), per_row)
             if not targets and self.self_rule == SELF_ALLOWED:
                 return pre, np.zeros(pre.size, dtype=INDEX_DTYPE)
             post = gen.integers(0, n_post, size=pre.size, dtype=INDEX_DTYPE)

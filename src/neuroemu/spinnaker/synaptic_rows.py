@@ -18,8 +18,9 @@ the lengths of the rows before it. Within a row the words keep connection order.
 Building is three compiled passes with no per-connection temporaries: the first counts
 the words of every key, the second encodes each connection again and writes its word at
 its key's next free place, the third orders each key's words by core and cuts them into
-rows. Per synapse this keeps the 4-byte word plus, while building, a 4-byte target core
-(and for plastic networks a flag and the connection's number, to find its weight again).
+rows. Per synapse this keeps the 4-byte word plus, while building, its target core (2 bytes,
+or 4 beyond 65,536 cores: :func:`core_dtype`), and for plastic networks a flag and the
+connection's number, to find its weight again.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ class RowEncoder:
 
     def count(self, pl, counts: np.ndarray) -> None:
         """Add the words each key gets from this projection to ``counts``."""
-        self._run(pl, True, counts, np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32),
+        self._run(pl, True, counts, np.zeros(0, dtype=np.uint32),
+                  np.zeros(0, dtype=core_dtype(self.cores.shape[0])),
                   np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), -1)
 
     def write(self, pl, cursor: np.ndarray, words: np.ndarray, wcore: np.ndarray,
@@ -131,6 +133,13 @@ class RowEncoder:
                     self.dc_base, self.dc_key0, self.dc_lo, self.dc_n, per_key, words, wcore,
                     wflag, worigin, origin_base + done)
             done += pre.size
+
+
+def core_dtype(n_cores: int) -> type:
+    """The narrowest type that numbers ``n_cores`` cores: the build keeps one per synapse
+    (at full microcircuit scale 0.3 billion; 2 bytes instead of 4 spare 0.6 GB, and on this
+    VM every fresh gigabyte costs seconds of page faults)."""
+    return np.uint16 if n_cores <= 1 << 16 else np.int32
 
 
 def _host_ticks(delays, i, dt):
@@ -202,7 +211,7 @@ def build_rows(program, projections, plastic_of) -> SynapticRows:
     # first touch -- zeroing, huge-page compaction -- took seconds inside the write pass)
     n_words = sum(pl.size for _, pl in items)
     words = np.empty(n_words, dtype=np.uint32)
-    wcore = np.empty(n_words, dtype=np.int32)
+    wcore = np.empty(n_words, dtype=core_dtype(program.cores.shape[0]))
     counts = np.zeros(n_keys, dtype=np.int64)
     with ThreadPoolExecutor(max_workers=1) as pool:
         touched = pool.submit(_first_touch, words, wcore) if n_words >= PARALLEL_MIN_WORDS \

@@ -23,8 +23,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuroemu.spinnaker import kernel
+from neuroemu.spinnaker.core_table import ring_geometries
 from neuroemu.spinnaker.faults import ideal_network
-from neuroemu.spinnaker.routing import delivery_tables, immediate_cores, route_packets
+from neuroemu.spinnaker.routing import (
+    DeliveryTables,
+    delivery_tables,
+    immediate_cores,
+    route_packets,
+)
 
 N_NEURON_CORES, DELAY = 3, 3   # cores 0-2 neuron cores, core 3 a delay-extension core
 IDX_BITS, DMASK = 4, 3          # 16 atoms, 4 ring slots: 64 cells per neuron core
@@ -110,6 +116,9 @@ def test_rows_of_routed_packets_are_the_literal_additions(routes, data):
     no_plastic = np.zeros(0, np.int32)
     direct = delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, no_plastic,
                              words, net, np.full(len(routes), -1, np.int64), 1)
+    tables = DeliveryTables(*direct)   # one field per element, in order
+    assert np.array_equal(tables.route_ptr, route_ptr)
+    assert np.array_equal(tables.geometry, ring_geometries(cores))
     # as threads owning cores [0, split) and [split, n_cores) route them: each skips the
     # other's routes, whatever their order within a key
     split = data.draw(st.integers(0, n_cores))
@@ -133,7 +142,6 @@ def test_ring_geometry_table():
     table routing reads holds (offset, index + type bits, delay mask, cells - 1) for each
     neuron core and zeros for the others: 256 atoms (8 bits), 2 types (1 bit), 16 delay
     slots (mask 15) give 2^13 cells, mask 8191."""
-    from neuroemu.spinnaker.core_table import ring_geometries
 
     cores = np.zeros((3, kernel.N_CORE_COLS), dtype=np.int64)
     cores[0, [kernel.C_KIND, kernel.C_RING_OFF, kernel.C_IDX_BITS, kernel.C_TYPE_BITS,

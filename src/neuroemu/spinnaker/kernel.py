@@ -70,7 +70,12 @@ from neuroemu.spinnaker.poisson import (
     n_spiking,
     poisson_core_tick,
 )
-from neuroemu.spinnaker.routing import count_sent, delivery_tables, route_packets
+from neuroemu.spinnaker.routing import (
+    DeliveryTables,
+    count_sent,
+    delivery_tables,
+    route_packets,
+)
 from neuroemu.spinnaker.stdp import add_post_event, plastic_synapse_update, pre_trace_after_spike
 
 # run_ticks: fewest neurons for which a tick's cores run in parallel threads
@@ -188,19 +193,20 @@ def _neuron_core(c, t, first, cores, st, pr, words, ring, inbox, outbox, prov, c
     # 1. synaptic rows of the packets routed to this core, in routing order; the packets
     # of a direct Poisson source sent last tick go where routing would have queued them,
     # after the entries from lower source cores (split)
-    _, dptr, dsrc, dklo, dkhi, dense, split, counts, route_ptr, word_ptr, route_len, \
-        route_core, _, _, immediate, _, word0 = direct
+    tables = DeliveryTables(*direct)
+    dptr, split = tables.dptr, tables.split
     n_in = inbox_n[c]
     done = 0
-    if not first and not immediate[c]:   # (routing adds an immediate core's)
+    if not first and not tables.immediate[c]:   # (routing adds an immediate core's)
         shift_time = ((t - 1) & dmask) << ti_bits
         for j in range(dptr[c], dptr[c + 1]):
             _inbox_rows(c, done, split[j], cores, words, ring, inbox, prov, stdp_tables, roff,
                         ring_mask, ti_bits, dmask)
             done = split[j]
-            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], word0[j], cores, words, ring,
-                        prov, route_ptr, word_ptr, route_len, route_core, counts[(t - 1) & 1],
-                        roff, ring_mask, shift_time)
+            direct_rows(c, tables.dsrc[j], tables.dklo[j], tables.dkhi[j], tables.dense[j],
+                        tables.word0[j], cores, words, ring, prov, tables.route_ptr,
+                        tables.word_ptr, tables.route_len, tables.route_core,
+                        tables.counts[(t - 1) & 1], roff, ring_mask, shift_time)
     _inbox_rows(c, done, n_in, cores, words, ring, inbox, prov, stdp_tables, roff, ring_mask,
                 ti_bits, dmask)
     inbox_n[c] = 0
@@ -454,7 +460,8 @@ def _lane_batch(j_from, j_to, t, last, cores, sources, poisson_fields, direct, o
     out_key, out_cnt, out_n = outbox
     poisson_counts, lane_eml, lane_cores = sources[5], sources[10], sources[11]
     windows = (sources[8], sources[9])
-    is_direct, counts = direct[0], direct[7]
+    tables = DeliveryTables(*direct)
+    is_direct, counts = tables.is_direct, tables.counts
     slice_bounds, kiss_state = poisson_fields[0], poisson_fields[8]
     timed = cycles.size > 0
     start = cycle_counter() if timed else 0
@@ -533,7 +540,8 @@ def _cores_tick(c_from, c_to, t, first, last, cores, st, pr, words, ring, inbox,
     (arr_ptr, arr_tick, arr_atom, arr_cnt, hist, poisson_counts, flags, row0, win_lo,
      win_hi, lane_eml) = sources[:11]
     windows = (win_lo, win_hi)
-    is_direct, counts = direct[0], direct[7]
+    tables = DeliveryTables(*direct)
+    is_direct, counts = tables.is_direct, tables.counts
     timed = cycles.size > 0
     for c in range(c_from, c_to):
         start = cycle_counter() if timed else 0

@@ -18,6 +18,8 @@ cores with plastic rows: their order with respect to the core's STDP post events
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
@@ -57,15 +59,40 @@ def immediate_cores(cores):
     return immediate
 
 
+class DeliveryTables(NamedTuple):
+    """What :func:`route_packets` and the cores' ticks need to deliver packets: the direct
+    Poisson pairs (:mod:`~neuroemu.spinnaker.direct_delivery`), the routes, and per core
+    whether routing adds its rows and where its ring buffer lies."""
+
+    is_direct: np.ndarray     # per core: a direct Poisson core
+    dptr: np.ndarray          # the pairs of neuron core c are dptr[c] .. dptr[c + 1]
+    dsrc: np.ndarray          # per pair: its Poisson (source) core, ascending per core
+    dklo: np.ndarray          # per pair: the source's keys reaching the core, [dklo, dkhi)
+    dkhi: np.ndarray
+    dense: np.ndarray         # per pair: one one-word row per key, words in key order
+    split: np.ndarray         # per pair: the core's inbox entries from lower source cores
+    counts: np.ndarray        # [tick % 2, Poisson atom]: spike counts of direct sources
+    route_ptr: np.ndarray     # the routes (:mod:`~neuroemu.spinnaker.synaptic_rows`)
+    word_ptr: np.ndarray
+    route_len: np.ndarray
+    route_core: np.ndarray
+    order: np.ndarray         # the pairs in ascending source order
+    pair_core: np.ndarray     # per pair: its neuron core
+    immediate: np.ndarray     # per core: routing adds its rows (:func:`immediate_cores`)
+    geometry: np.ndarray      # per core: :func:`~.core_table.ring_geometries`
+    word0: np.ndarray         # per pair: :func:`~.direct_delivery.uniform_words`
+
+
 @njit(cache=True)
 def delivery_tables(cores, route_ptr, word_ptr, route_core, route_len, route_prow, words, net,
                     rec_spike_col, n_poisson_atoms):
-    """The ``direct`` tuple that :func:`route_packets` and the cores' ticks take: the
-    direct Poisson sources of :func:`~neuroemu.spinnaker.direct_delivery.direct_sources`,
-    ``route_ptr, word_ptr, route_len, route_core``, their pairs of
-    :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, :func:`immediate_cores`,
-    the cores' :func:`~neuroemu.spinnaker.core_table.ring_geometries` and the pairs'
-    :func:`~neuroemu.spinnaker.direct_delivery.uniform_words`."""
+    """The fields of a run's :class:`DeliveryTables`, in order, as a plain tuple: its direct
+    Poisson pairs (:func:`~neuroemu.spinnaker.direct_delivery.direct_sources`, in source
+    order by :func:`~neuroemu.spinnaker.direct_delivery.pairs_by_source`, their
+    :func:`~neuroemu.spinnaker.direct_delivery.uniform_words`) and per core its
+    :func:`immediate_cores` flag and ring geometry. Numba cannot pass a namedtuple into
+    the body of a ``prange`` loop (numba issues #4846, #10139), so the loops carry this
+    tuple and each function that reads it views it as ``DeliveryTables(*direct)``."""
     pairs = direct_sources(cores, route_ptr, word_ptr, route_core, route_len, route_prow, net,
                            rec_spike_col, n_poisson_atoms)
     return pairs + (route_ptr, word_ptr, route_len, route_core) + pairs_by_source(
@@ -99,7 +126,9 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
     order) for the core's tick."""
     (config, core_of_key, tree_ptr, tree_chip, tree_parent, route_node, load, per_chip,
      counts, _, rng, alive) = net
-    _, dptr, dsrc, _, _, _, split, _, _, _, _, _, order, _, immediate, geometry, _ = direct
+    tables = DeliveryTables(*direct)
+    dptr, dsrc, split, order = tables.dptr, tables.dsrc, tables.split, tables.order
+    immediate, geometry = tables.immediate, tables.geometry
     faulty = config[F_ON] != 0
     plastic = route_prow.size > 0
     if faulty:
@@ -133,7 +162,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             for line in range(NEXT_PACKET_LINES):
                 prefetch(words, after_word + 16 * line)
         if pair < n_pairs:
-            pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores,
+            pair = _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, tables, cores,
                                        words, ring, prov, row_words)
         if faulty:
             node0 = tree_ptr[src]
@@ -175,7 +204,7 @@ def route_packets(inbox_off, pend_key, pend_cnt, pend_time, pend_n, route_ptr, w
             for j in range(dptr[c], dptr[c + 1]):
                 if src < dsrc[j]:
                     split[j] = inbox_n[c]
-    _direct_pairs_below(np.iinfo(np.int64).max, pair, n_pairs, t, c_lo, c_hi, direct, cores,
+    _direct_pairs_below(np.iinfo(np.int64).max, pair, n_pairs, t, c_lo, c_hi, tables, cores,
                         words, ring, prov, row_words)
 
 
@@ -226,23 +255,24 @@ def _prefetch_cells(c, row, length, t_send, c_lo, c_hi, immediate, geometry, wor
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, direct, cores, words, ring, prov,
+def _direct_pairs_below(src, pair, n_pairs, t, c_lo, c_hi, tables, cores, words, ring, prov,
                         row_words):
     """Add the rows of last tick's packets of the direct Poisson sources below source core
     ``src`` (pairs in source order from ``pair`` on) into their immediate target cores
-    among [c_lo, c_hi), counting a word per key into ``row_words`` if it is not empty;
-    returns the next pair."""
-    (_, _, dsrc, dklo, dkhi, dense, _, counts, route_ptr, word_ptr, route_len, route_core,
-     order, pair_core, immediate, geometry, word0) = direct
+    among [c_lo, c_hi) (``tables``: :class:`DeliveryTables`), counting a word per key into
+    ``row_words`` if it is not empty; returns the next pair."""
+    dsrc, dklo, dkhi, order, geometry = tables.dsrc, tables.dklo, tables.dkhi, tables.order, \
+        tables.geometry
     while pair < n_pairs and dsrc[order[pair]] < src:
         j = order[pair]
-        c = pair_core[j]
-        if c_lo <= c < c_hi and immediate[c]:
+        c = tables.pair_core[j]
+        if c_lo <= c < c_hi and tables.immediate[c]:
             roff, ti_bits, dmask, ring_mask = geometry[c, 0], geometry[c, 1], geometry[c, 2], \
                 geometry[c, 3]
-            direct_rows(c, dsrc[j], dklo[j], dkhi[j], dense[j], word0[j], cores, words, ring, prov,
-                        route_ptr, word_ptr, route_len, route_core, counts[(t - 1) & 1], roff,
-                        ring_mask, ((t - 1) & dmask) << ti_bits)
+            direct_rows(c, dsrc[j], dklo[j], dkhi[j], tables.dense[j], tables.word0[j], cores,
+                        words, ring, prov, tables.route_ptr, tables.word_ptr, tables.route_len,
+                        tables.route_core, tables.counts[(t - 1) & 1], roff, ring_mask,
+                        ((t - 1) & dmask) << ti_bits)
             if row_words.size > 0:
                 row_words[c] += dkhi[j] - dklo[j]
         pair += 1

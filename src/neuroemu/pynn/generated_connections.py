@@ -152,13 +152,14 @@ class GeneratedConnections:
             return pre, post
         return pre[keep], post[keep]
 
-    def block(self, b: int, names=None, machine: bool = False
+    def block(self, b: int, names=None, machine: bool = False, targets: bool = True
               ) -> tuple[np.ndarray, np.ndarray, dict]:
         """(pre, post, {parameter: values}) of block ``b`` (the parameters ``names``, or
         all): the same on every call. ``machine``: for the toolchain, delays as their ticks
         (uint8, from :attr:`delay_ticks`) where those are kept, and targets only if a weight
-        is asked for."""
-        pre, post = self.pairs(b, targets=not machine or names is None or "weight" in names)
+        is asked for. Without ``targets``, post may be zeros (:meth:`pairs`)."""
+        pre, post = self.pairs(b, targets=targets and (
+            not machine or names is None or "weight" in names))
         values = {}
         for name, par in self.parameters.items():
             if names is not None and name not in names:
@@ -169,19 +170,20 @@ class GeneratedConnections:
                 values[name] = par.values(b, pre.size)
         return pre, post, values
 
-    def blocks(self, names=None, machine: bool = False):
+    def blocks(self, names=None, machine: bool = False, targets: bool = True):
         """Every block in order (:meth:`block`); the next :data:`BLOCKS_AHEAD` are
         generated on other threads while the caller works on the current one (numpy's
         generators release the GIL; drawing is the slower side of every pass). At most
         BLOCKS_AHEAD + 2 blocks are alive at once: while a block is handed over, the caller
         still holds the previous one."""
         with ThreadPoolExecutor(max_workers=BLOCKS_AHEAD) as pool:
-            pending = deque(pool.submit(self.block, b, names, machine)
+            pending = deque(pool.submit(self.block, b, names, machine, targets)
                             for b in range(min(BLOCKS_AHEAD, self.n_blocks)))
             for b in range(self.n_blocks):
                 current = pending.popleft().result()
                 if b + BLOCKS_AHEAD < self.n_blocks:
-                    pending.append(pool.submit(self.block, b + BLOCKS_AHEAD, names, machine))
+                    pending.append(pool.submit(self.block, b + BLOCKS_AHEAD, names, machine,
+                                               targets))
                 yield current
 
     def materialise(self) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -202,12 +204,13 @@ class GeneratedConnections:
         """The creation pass: count every block's connections, check their values with
         ``check(values)`` (the projection's safe checks), fill :attr:`summary` and, for
         drawn delays of at most 255 ticks, keep each connection's ticks
-        (:attr:`delay_ticks`)."""
+        (:attr:`delay_ticks`). None of it needs the targets, so they are not drawn here
+        where the rule allows (:meth:`pairs`)."""
         abs_max = dict.fromkeys(self.parameters, 0.0)
         delay_ticks = np.zeros(1, dtype=np.int64)
         delay = self.parameters.get("delay")
         cache = [] if delay is not None and delay.kind != CONSTANT else None
-        for b, (pre, _, values) in enumerate(self.blocks()):
+        for b, (pre, _, values) in enumerate(self.blocks(targets=False)):
             self.counts[b] = pre.size
             if pre.size:
                 check(values)

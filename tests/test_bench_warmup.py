@@ -75,6 +75,7 @@ def test_warmup_runs_once_per_neuroemu_system_before_its_tasks(tmp_path, capsys)
     ran = json.loads(warm["message"])
     assert ran["cell_types"] == ["IF_curr_exp", "IF_cond_exp", "IF_curr_delta"]
     assert ran["skipped"] == ["IF_facets_hardware1"]
+    assert ran["generated_projection"] is True   # the synapse expander's kernels too
     assert (out / "neuroemu_spinnaker" / "warmup.log").exists()
     # the warm-up is in no task's time but every neuroemu record says the cache was warm
     for task in ("t1", "t2"):
@@ -132,4 +133,5 @@ def test_spikey_warmup_runs_its_own_neuron(tmp_path):
     assert warm.log == tmp_path / "neuroemu_spikey" / "warmup.log"
     assert json.loads(warm.message) == {
         "system": "neuroemu_spikey", "cell_types": ["IF_facets_hardware1"],
-        "skipped": [t for t in CELL_TYPES if t != "IF_facets_hardware1"]}
+        "skipped": [t for t in CELL_TYPES if t != "IF_facets_hardware1"],
+        "generated_projection": False}

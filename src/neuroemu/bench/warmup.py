@@ -13,9 +13,14 @@ them) and a SpikeSourceArray, excitatory and inhibitory synapses through the con
 tasks use (one-to-one, all-to-all, fixed probability, fixed total number, fixed number
 pre), recurrent connections with random delays up to :data:`MAX_DELAY_MS` (long enough for
 SpiNNaker's delay extensions), spikes recorded everywhere and ``v`` of two cells, run, read back. Numba's on-disk cache
-(``cache=True``) keeps the compiled kernels for the task processes that follow.
+(``cache=True``) keeps the compiled kernels for the task processes that follow. On a machine
+whose toolchain expands large projections from seeds (SpiNNaker), one projection is large
+enough to be expanded, with random weights and delays as the microcircuit's: its encoding
+kernels take other types (single-precision weights, delay bytes) and would otherwise be
+compiled inside the first microcircuit task.
 
-Its last output line is a JSON object ``{"system", "cell_types", "skipped"}``.
+Its last output line is a JSON object ``{"system", "cell_types", "skipped",
+"generated_projection"}``.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import argparse
 import importlib
 import json
 import sys
+
+import numpy as np
 
 from neuroemu.bench.seeds import setup_seed_kwargs, source_seed_kwargs
 
@@ -41,6 +48,7 @@ MAX_DELAY_MS = 10.0  # ms, the microcircuit's largest delay
 N_CELLS = 10         # per population
 SEED = 7
 RATES_HZ = (20.0, 20000.0)  # a slow and a fast Poisson source (the microcircuit's ~20 kHz)
+GENERATED_CELLS = 1100  # per population of the expanded projection (1.2 M possible pairs)
 
 
 def build_and_run(sim, system: str) -> dict[str, list[str]]:
@@ -85,11 +93,33 @@ def build_and_run(sim, system: str) -> dict[str, list[str]]:
                  "inhibitory")):
             sim.Projection(pre, post, connector, sim.StaticSynapse(weight=weight, delay=d),
                            receptor_type=receptor)
+    generated = bool(getattr(sim.simulator.state.toolchain, "generates_connections", False)) \
+        and _expanded_projection(sim, rng)
     sim.run(DURATION)
     for population in recorded:
         population.get_data()
     sim.end()
-    return {"cell_types": ran, "skipped": skipped}
+    return {"cell_types": ran, "skipped": skipped, "generated_projection": generated}
+
+
+def _expanded_projection(sim, rng) -> bool:
+    """A projection just above the size the toolchain expands from seeds
+    (``GENERATE_ABOVE`` connections), weights and delays drawn per connection; whether it
+    was expanded."""
+    from pyNN.random import RandomDistribution
+
+    from neuroemu.pynn.generated_connections import GENERATE_ABOVE
+
+    pre, post = (sim.Population(GENERATED_CELLS, sim.IF_curr_exp(), label=f"expanded_{kind}")
+                 for kind in ("pre", "post"))
+    weight = RandomDistribution("normal_clipped", mu=0.01, sigma=0.001, low=0.0, high=np.inf,
+                                rng=rng)
+    delay = RandomDistribution("normal_clipped", mu=1.5, sigma=0.75, low=DT, high=MAX_DELAY_MS,
+                               rng=rng)
+    projection = sim.Projection(
+        pre, post, sim.FixedTotalNumberConnector(GENERATE_ABOVE + 1, rng=rng),
+        sim.StaticSynapse(weight=weight, delay=delay))
+    return projection._generated is not None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,13 +82,17 @@ def build_and_run(sim, system: str) -> dict[str, list[str]]:
         exc[0:2].record("v")
         delay = RandomDistribution("normal_clipped", mu=1.5, sigma=2.0, low=DT,
                                    high=MAX_DELAY_MS, rng=rng)
+        # random weights and delays on one stored projection (the microcircuit's smaller
+        # projections are stored so: other array types for the row encoder)
+        random_w_exc = RandomDistribution("uniform", low=0.5 * w_exc, high=w_exc, rng=rng)
         for pre, post, connector, weight, d, receptor in (
                 (fast, exc, sim.OneToOneConnector(), w_exc, DT, "excitatory"),
                 (slow, inh, sim.FixedProbabilityConnector(0.5, rng=rng), w_exc, 1.0,
                  "excitatory"),
                 (array, exc, sim.AllToAllConnector(), w_inh, 1.0, "inhibitory"),
                 (exc, inh, sim.FixedTotalNumberConnector(4 * N_CELLS, with_replacement=True,
-                                                         rng=rng), w_exc, delay, "excitatory"),
+                                                         rng=rng), random_w_exc, delay,
+                 "excitatory"),
                 (inh, exc, sim.FixedNumberPreConnector(3, rng=rng), w_inh, delay,
                  "inhibitory")):
             sim.Projection(pre, post, connector, sim.StaticSynapse(weight=weight, delay=d),
